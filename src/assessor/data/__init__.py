@@ -1,0 +1,1 @@
+"""Input tables: reading, validating and registering them with the backend."""

@@ -1,0 +1,228 @@
+"""Input files -> typed tables in the backend, checked before any rule sees them.
+
+A data folder holds one file per input table, named after it: ``visits.csv`` or
+``visits.parquet``. Values are parsed by DuckDB itself (no rows pass through Python); what
+cannot be read is an error naming the file, the line and the column.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from assessor.errors import AssessorError, DataLocation, Diagnostic, fail
+from assessor.model.registry import TableSpec
+
+_SQL_TYPES = {"integer": "BIGINT", "text": "VARCHAR", "date": "DATE", "decimal": "DECIMAL(38,9)"}
+_SUFFIXES = (".csv", ".parquet")
+
+
+@attrs.frozen
+class LoadedTable:
+    """A table registered with the backend: where it came from and how many rows it has."""
+
+    name: str
+    path: Path
+    rows: int
+    sha256: str
+
+
+def find_files(specs: Iterable[TableSpec], folder: Path) -> dict[str, Path]:
+    """The file of every table, or one error listing every table without a file."""
+    if not folder.is_dir():
+        fail(
+            "E301",
+            f"data folder {str(folder)!r} does not exist",
+            DataLocation(str(folder)),
+            "pass the folder holding one file per input table with --data",
+        )
+    found: dict[str, Path] = {}
+    problems = []
+    for spec in specs:
+        candidates = [
+            folder / f"{spec.name}{s}" for s in _SUFFIXES if (folder / f"{spec.name}{s}").is_file()
+        ]
+        if len(candidates) == 1:
+            found[spec.name] = candidates[0]
+            continue
+        names = " or ".join(f"{spec.name}{s}" for s in _SUFFIXES)
+        message = (
+            f"no file for input table {spec.name!r} ({spec.label_zh})"
+            if not candidates
+            else f"both {names} exist for input table {spec.name!r}"
+        )
+        problems.append(
+            Diagnostic(
+                "E301",
+                message,
+                DataLocation(str(folder)),
+                f"put exactly one of {names} in the data folder; columns: "
+                + ", ".join(c.name for c in spec.columns),
+            )
+        )
+    if problems:
+        raise AssessorError(problems)
+    return found
+
+
+def load_tables(
+    connection: Any, specs: Iterable[TableSpec], files: dict[str, Path]
+) -> list[LoadedTable]:
+    """Create one typed table per input in a DuckDB connection and check it.
+
+    Raises with a located diagnostic for a missing column, an unreadable value, an empty
+    required value or an empty table.
+    """
+    loaded = []
+    for spec in specs:
+        path = files[spec.name]
+        if path.suffix == ".csv":
+            _load_csv(connection, spec, path)
+        else:
+            _load_parquet(connection, spec, path)
+        rows = _query(connection, f'SELECT count(*) FROM "{spec.name}"')[0][0]
+        if rows == 0:
+            fail(
+                "E304",
+                f"input table {spec.name!r} has no rows",
+                DataLocation(str(path)),
+                "export the records again; an empty export usually means a wrong filter",
+            )
+        _check_no_blanks(connection, spec, path)
+        loaded.append(LoadedTable(spec.name, path, rows, file_sha256(path)))
+    return loaded
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file, read in blocks (files may be larger than memory)."""
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def _csv_header(path: Path) -> list[str]:
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            return next(csv.reader(handle), [])
+    except UnicodeDecodeError:
+        fail(
+            "E303",
+            f"{path.name} is not UTF-8 text",
+            DataLocation(str(path), 1),
+            "save the file as CSV UTF-8 (Excel: 另存为 > CSV UTF-8)",
+        )
+
+
+def _require_columns(spec: TableSpec, path: Path, header: list[str]) -> None:
+    missing = [c.name for c in spec.columns if c.name not in header]
+    if missing:
+        fail(
+            "E302",
+            f"{path.name} has no column {', '.join(repr(c) for c in missing)}",
+            DataLocation(str(path), 1),
+            f"its header is: {', '.join(header) or '(empty)'}; expected: "
+            + ", ".join(c.name for c in spec.columns),
+        )
+
+
+def _load_csv(connection: Any, spec: TableSpec, path: Path) -> None:
+    header = _csv_header(path)
+    _require_columns(spec, path, header)
+    types = {c.name: _SQL_TYPES[c.type] for c in spec.columns}
+    columns = ", ".join(f"'{_sql_string(h)}': '{types.get(h, 'VARCHAR')}'" for h in header)
+    rejects = f"rejects_{spec.name}"
+    _query(
+        connection,
+        f'CREATE OR REPLACE TABLE "{spec.name}" AS SELECT {_select_list(spec)} FROM read_csv('
+        f"?, header=true, columns={{{columns}}}, store_rejects=true, "
+        f"rejects_table='{rejects}', rejects_scan='{rejects}_scan', auto_detect=false, "
+        "delim=',', quote='\"', escape='\"')",
+        [str(path)],
+    )
+    bad = _query(
+        connection, f"SELECT line, column_name, error_message FROM {rejects} ORDER BY line LIMIT 1"
+    )
+    if bad:
+        line, column, message = bad[0]
+        spec_column = spec.column(column) if column else None
+        expected = f"a {spec_column.type}" if spec_column else "a valid value"
+        fail(
+            "E303",
+            f"{path.name}: cannot read the value in column {column!r} as {expected}",
+            DataLocation(str(path), int(line), column),
+            _reject_hint(spec_column.type if spec_column else None, message),
+        )
+
+
+def _reject_hint(column_type: str | None, message: str) -> str:
+    if column_type == "date":
+        return "write dates as YYYY-MM-DD, e.g. 2015-08-01"
+    if column_type == "integer":
+        return "this column holds whole numbers"
+    return message.splitlines()[0]
+
+
+def _load_parquet(connection: Any, spec: TableSpec, path: Path) -> None:
+    described = _query(connection, "DESCRIBE SELECT * FROM read_parquet(?)", [str(path)])
+    _require_columns(spec, path, [row[0] for row in described])
+    _query(
+        connection,
+        f'CREATE OR REPLACE VIEW "{spec.name}" AS SELECT '
+        f"{_select_list(spec, cast=True)} FROM read_parquet('{_sql_string(str(path))}')",
+    )
+    try:
+        _query(connection, f'SELECT count(*) FROM "{spec.name}"')
+    except Exception as error:  # duckdb raises its own ConversionException hierarchy
+        fail(
+            "E303",
+            f"{path.name}: a value has the wrong type",
+            DataLocation(str(path)),
+            str(error).splitlines()[0],
+        )
+
+
+def _select_list(spec: TableSpec, cast: bool = False) -> str:
+    if not cast:
+        return ", ".join(f'"{c.name}"' for c in spec.columns)
+    return ", ".join(
+        f'CAST("{c.name}" AS {_SQL_TYPES[c.type]}) AS "{c.name}"' for c in spec.columns
+    )
+
+
+def _check_no_blanks(connection: Any, spec: TableSpec, path: Path) -> None:
+    """Every declared column is required: a blank would silently drop a row from a rate."""
+    for column in spec.columns:
+        blanks = _query(
+            connection, f'SELECT count(*) FROM "{spec.name}" WHERE "{column.name}" IS NULL'
+        )[0][0]
+        if blanks:
+            line = _first_blank_line(path, column.name) if path.suffix == ".csv" else None
+            fail(
+                "E305",
+                f"{path.name}: {blanks} row(s) have no value in column {column.name!r}",
+                DataLocation(str(path), line, column.name),
+                f"fill in {column.label_en} ({column.label_zh}) or remove the row",
+            )
+
+
+def _first_blank_line(path: Path, column: str) -> int | None:
+    """Only on the error path: find the line of the first blank value to point at it."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        for record in reader:
+            if not (record.get(column) or "").strip():
+                return reader.line_num
+    return None
+
+
+def _query(connection: Any, sql: str, parameters: list | None = None) -> list[tuple]:
+    """Run one statement and fetch all of it (DuckDB refuses new work while a result is open)."""
+    return connection.execute(sql, parameters or []).fetchall()
+
+
+def _sql_string(text: str) -> str:
+    return text.replace("'", "''")

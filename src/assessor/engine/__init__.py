@@ -1,0 +1,1 @@
+"""From a checked scheme to results: the relational plan and its execution."""

@@ -1,0 +1,1 @@
+"""The checked model of a scheme: units, declarations and the checker."""

@@ -1,0 +1,150 @@
+"""What plugins contribute: input tables, metrics, aggregate functions and templates.
+
+These are declarations. The checker reads them to give names meaning; only the engine calls
+the ``compute`` and ``finish`` callables they carry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+import attrs
+
+from assessor.model.units import Unit
+
+ColumnType = Literal["integer", "text", "date", "decimal"]
+
+
+@attrs.frozen
+class ColumnSpec:
+    """One column of an input table, with its type and bilingual description."""
+
+    name: str
+    type: ColumnType
+    label_zh: str
+    label_en: str
+
+
+@attrs.frozen
+class TableSpec:
+    """An input table a plugin reads.
+
+    ``time_column`` (a date column) makes the table time-stamped: a period's result uses only
+    rows up to that period's end, and subjects appear from their first row on.
+    """
+
+    name: str
+    label_zh: str
+    label_en: str
+    columns: tuple[ColumnSpec, ...]
+    time_column: str | None = None
+    plugin: str = ""
+
+    def column(self, name: str) -> ColumnSpec | None:
+        """The column of that name, or None."""
+        return next((c for c in self.columns if c.name == name), None)
+
+
+@attrs.frozen
+class MetricParam:
+    """A parameter of a plugin metric: its unit, and whether it must be a whole number."""
+
+    name: str
+    unit: Unit
+    integer: bool = False
+    minimum: Decimal | None = None
+    description: str = ""
+
+
+@attrs.frozen
+class MetricSpec:
+    """A metric a plugin computes from its input tables.
+
+    ``compute(context, **arguments)`` returns an Ibis table with columns ``period`` (date,
+    first day of the month), ``subject`` (text; only when the context asks for subjects),
+    ``num`` and ``den`` (the exact value is num / den; den 0 or null means n/a).
+    ``subject_table`` is the input whose columns may key subjects: the metric can be computed
+    for any role drawn from a column of that table, and for the store as a whole.
+    """
+
+    name: str
+    label_zh: str
+    label_en: str
+    unit: Unit
+    inputs: tuple[str, ...]
+    subject_table: str
+    params: tuple[MetricParam, ...]
+    compute: Callable[..., Any]
+    description: str = ""
+    # num and den are counts a person recognises (lost customers / visits), worth showing
+    shows_fraction: bool = True
+    plugin: str = ""
+
+    @property
+    def qualified_name(self) -> str:
+        """``plugin.metric``: unique even when two plugins use the same short name."""
+        return f"{self.plugin}.{self.name}"
+
+
+@attrs.frozen
+class AggregateSpec:
+    """An aggregate usable as ``name(x of table.column)`` or ``name(x over previous N months)``.
+
+    The engine sums the defined member values exactly and counts them; ``finish(total, count)``
+    turns those exact (num, den) columns into the result. ``strict_over_previous`` makes the
+    result n/a when any of the previous periods is n/a (otherwise n/a members are left out).
+    """
+
+    name: str
+    label_zh: str
+    label_en: str
+    finish: Callable[..., Any]
+    strict_over_previous: bool = True
+    description: str = ""
+    plugin: str = ""
+
+
+@attrs.frozen
+class TemplateSpec:
+    """A ready scheme a plugin ships, with the sample data it runs on."""
+
+    id: str
+    path: Path
+    title_zh: str
+    title_en: str
+    domain: str
+    sample_data: Path | None = None
+    plugin: str = ""
+
+
+@attrs.frozen
+class PluginInfo:
+    """An installed plugin as found through its entry point."""
+
+    name: str
+    version: str
+    module: str
+
+
+@attrs.frozen
+class Registry:
+    """Everything the installed plugins declare, by name."""
+
+    plugins: Mapping[str, PluginInfo]
+    tables: Mapping[str, TableSpec]
+    metrics: Mapping[str, tuple[MetricSpec, ...]]
+    aggregates: Mapping[str, AggregateSpec]
+    templates: Mapping[str, TemplateSpec]
+
+    def metrics_visible_to(self, plugins: set[str]) -> dict[str, list[MetricSpec]]:
+        """Metrics by short and qualified name, from the plugins a scheme uses."""
+        visible: dict[str, list[MetricSpec]] = {}
+        for specs in self.metrics.values():
+            for spec in specs:
+                if spec.plugin in plugins:
+                    visible.setdefault(spec.name, []).append(spec)
+                    visible.setdefault(spec.qualified_name, []).append(spec)
+        return visible

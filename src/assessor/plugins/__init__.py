@@ -1,0 +1,1 @@
+"""The extension contract and how plugins are found."""

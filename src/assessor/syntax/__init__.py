@@ -1,0 +1,1 @@
+"""Scheme text to syntax tree."""
