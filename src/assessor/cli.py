@@ -58,8 +58,8 @@ def _reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         except AssessorError as error:
             _print_diagnostics(error.diagnostics, sources)
             sys.exit(EXIT_USER_ERROR)
-        except click.exceptions.Exit:
-            raise
+        except (click.ClickException, click.exceptions.Exit):
+            raise  # usage errors: click prints them and exits 2
         except Exception as error:  # a bug: say so plainly instead of a traceback
             if os.environ.get("ASSESSOR_DEBUG"):
                 raise

@@ -246,9 +246,12 @@ class _ToAst(Transformer):
     def name_ref(self, meta, name):
         return ast.NameRef(self._id(name), _span(meta, self.file))
 
+    def function(self, meta, *names):
+        return ast.Identifier(".".join(names), _span(meta, self.file))
+
     def call(self, meta, function, *arguments):
         present = tuple(a for a in arguments if a is not None)
-        return ast.Call(self._id(function), present, _span(meta, self.file))
+        return ast.Call(function, present, _span(meta, self.file))
 
     def argument(self, meta, value):
         return ast.Argument(value, None, _span(meta, self.file))
@@ -258,11 +261,11 @@ class _ToAst(Transformer):
 
     def over_mapping(self, meta, function, operand, table, column):
         return ast.OverMapping(
-            self._id(function), operand, self._id(table), self._id(column), _span(meta, self.file)
+            function, operand, self._id(table), self._id(column), _span(meta, self.file)
         )
 
     def over_previous(self, meta, function, operand, count):
-        return ast.OverPrevious(self._id(function), operand, count, _span(meta, self.file))
+        return ast.OverPrevious(function, operand, count, _span(meta, self.file))
 
     def compare(self, meta, left, operator, right):
         return ast.Compare(str(operator), left, right, _span(meta, self.file))

@@ -1,0 +1,53 @@
+"""Every bad input gets exit 1 (or 2 for a wrong command line) and a located, helpful message.
+
+Each case is a YAML file in cases/errors: the scheme (written out, or the churn-control
+template with replacements), the data files, the arguments, and what must be printed.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import ACCEPTANCE, TEMPLATE, invoke
+
+CASES = sorted((Path(__file__).parent / "cases" / "errors").glob("*.yaml"))
+
+
+def _scheme(case: dict, folder: Path) -> Path:
+    text = case.get("scheme") or TEMPLATE.read_text("utf-8")
+    for old, new in (case.get("replace") or {}).items():
+        assert old in text, f"replacement target {old!r} not in the template"
+        text = text.replace(old, new, 1)
+    path = folder / "scheme.assess"
+    path.write_text(text, "utf-8")
+    return path
+
+
+def _data(case: dict, folder: Path) -> Path:
+    data = folder / "data"
+    shutil.copytree(ACCEPTANCE / "data", data)
+    for name, content in (case.get("data") or {}).items():
+        if content is None:
+            (data / name).unlink()
+        else:
+            (data / name).write_bytes(content.encode("utf-8"))
+    return data
+
+
+@pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
+def test_bad_input_gets_a_clear_message(path: Path, tmp_path: Path, monkeypatch) -> None:
+    case = yaml.safe_load(path.read_text("utf-8"))
+    monkeypatch.chdir(tmp_path)
+    scheme = _scheme(case, tmp_path)
+    data = _data(case, tmp_path)
+    args = [a.format(scheme="scheme.assess", data="data", out="out") for a in case["args"]]
+    outcome = invoke(*args)
+    assert outcome.exit_code == case["exit"], outcome.stderr + outcome.stdout
+    for fragment in case["expect"]:
+        assert fragment in outcome.stderr, f"{fragment!r} not in:\n{outcome.stderr}"
+    assert "Traceback" not in outcome.stderr + outcome.stdout
+    assert not (tmp_path / "out" / "results.csv").exists()
+    del scheme, data
