@@ -1,0 +1,100 @@
+"""The language says the same thing in different words: variants of the churn-control template
+(Chinese identifiers, an inline aggregate, qualified names, reordered declarations) must give
+exactly the template's outcomes on the acceptance data."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from conftest import ACCEPTANCE, TEMPLATE, invoke
+
+CHINESE_NAMES = {
+    "lapse_months": "流失月数",
+    "advisor_group": "业务接待组",
+    "followup_specialist": "回访专员",
+    "workshop_supervisor": "车间主管",
+    "service_manager": "服务经理",
+    "golden_bowtie": "金领结",
+    "store_churn": "售后月流失率",
+    "group_churn": "组月流失率",
+    "followed_churn": "所回访组平均流失率",
+    "previous_churn": "前三月平均流失率",
+}
+
+
+def chinese(text: str) -> str:
+    """Rename every declared name to Chinese, keeping table and column names."""
+    for english, name in CHINESE_NAMES.items():
+        text = text.replace(f" {english} ", f" {name} ").replace(f" {english}\n", f" {name}\n")
+        text = text.replace(f"({english})", f"({name})").replace(f"({english} ", f"({name} ")
+        text = text.replace(f"{english},", f"{name},")
+    return text
+
+
+def inline_baseline(text: str) -> str:
+    """Write the three-month mean inside the rule, as the design document does."""
+    return text.replace(
+        "when store_churn <= previous_churn",
+        "when store_churn <= mean(store_churn over previous 3 months)",
+    )
+
+
+def qualified(text: str) -> str:
+    return text.replace("= churn_rate(", "= auto_aftersales.churn_rate(")
+
+
+def one_line(text: str) -> str:
+    """Layout carries no meaning: the whole scheme on as few lines as comments allow."""
+    body = [line.split("#", 1)[0].strip() for line in text.splitlines()]
+    return " ".join(part for part in body if part) + "\n"
+
+
+def outcomes(scheme_text: str, folder: Path) -> list[tuple[str, str, str, str]]:
+    scheme = folder / "scheme.assess"
+    scheme.write_text(scheme_text, "utf-8")
+    result = invoke("run", scheme, "--data", ACCEPTANCE / "data", "--out", folder / "out")
+    assert result.exit_code == 0, result.stderr
+    with (folder / "out" / "results.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    reverse = {v: k for k, v in CHINESE_NAMES.items()}
+    return sorted(
+        (
+            r["period"],
+            reverse.get(r["role"], r["role"]),
+            r["subject"],
+            f"{r['value']} {r['amount']} {r['status']}",
+        )
+        for r in rows
+    )
+
+
+@pytest.mark.parametrize("variant", [chinese, inline_baseline, qualified, one_line])
+def test_variant_means_the_same(variant, tmp_path: Path) -> None:
+    text = TEMPLATE.read_text("utf-8")
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    assert outcomes(variant(text), tmp_path / "a") == outcomes(text, tmp_path / "b")
+
+
+def test_chinese_names_reach_the_results(tmp_path: Path) -> None:
+    scheme = tmp_path / "s.assess"
+    scheme.write_text(chinese(TEMPLATE.read_text("utf-8")), "utf-8")
+    result = invoke(
+        "run",
+        scheme,
+        "--data",
+        ACCEPTANCE / "data",
+        "--out",
+        tmp_path,
+        "--from",
+        "2015-08",
+        "--to",
+        "2015-08",
+        "--set",
+        "流失月数=12",
+    )
+    assert result.exit_code == 0, result.stderr
+    roles = {row["role"] for row in csv.DictReader((tmp_path / "results.csv").open())}
+    assert roles == {"业务接待组", "回访专员", "车间主管", "服务经理", "金领结"}
