@@ -33,7 +33,7 @@ def _data(case: dict, folder: Path) -> Path:
         if content is None:
             (data / name).unlink()
         else:
-            (data / name).write_bytes(content.encode("utf-8"))
+            (data / name).write_bytes(content.encode(case.get("encoding", "utf-8")))
     return data
 
 
@@ -51,3 +51,15 @@ def test_bad_input_gets_a_clear_message(path: Path, tmp_path: Path, monkeypatch)
     assert "Traceback" not in outcome.stderr + outcome.stdout
     assert not (tmp_path / "out" / "results.csv").exists()
     del scheme, data
+
+
+def test_legacy_encoding_deep_in_a_large_file_names_its_line(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(ACCEPTANCE / "data", data)
+    lines = (data / "visits.csv").read_text("utf-8").splitlines()
+    lines[4000] = lines[4000].rsplit(",", 1)[0] + ",业务接待组"
+    (data / "visits.csv").write_bytes(("\n".join(lines) + "\n").encode("gb18030"))
+    outcome = invoke("run", TEMPLATE, "--data", data, "--out", tmp_path / "out")
+    assert outcome.exit_code == 1
+    assert "visits.csv:4001: error[E303] visits.csv is not UTF-8 text" in outcome.stderr
+    assert not (tmp_path / "out" / "results.csv").exists()

@@ -109,12 +109,28 @@ def _csv_header(path: Path) -> list[str]:
         with path.open(encoding="utf-8-sig", newline="") as handle:
             return next(csv.reader(handle), [])
     except UnicodeDecodeError:
-        fail(
-            "E303",
-            f"{path.name} is not UTF-8 text",
-            DataLocation(str(path), 1),
-            "save the file as CSV UTF-8 (Excel: 另存为 > CSV UTF-8)",
-        )
+        _not_utf8(path, _first_undecodable_line(path))
+
+
+def _not_utf8(path: Path, line: int | None) -> None:
+    fail(
+        "E303",
+        f"{path.name} is not UTF-8 text",
+        DataLocation(str(path), line),
+        "save the file as CSV UTF-8 (Excel: 另存为 > CSV UTF-8); GBK files are read in a "
+        "later version",
+    )
+
+
+def _first_undecodable_line(path: Path) -> int | None:
+    """Only on the error path: the first line that is not valid UTF-8."""
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                return number
+    return None
 
 
 def _require_columns(spec: TableSpec, path: Path, header: list[str]) -> None:
@@ -148,6 +164,8 @@ def _load_csv(connection: Any, spec: TableSpec, path: Path) -> None:
     )
     if bad:
         line, column, message = bad[0]
+        if "unicode" in message.lower():
+            _not_utf8(path, int(line))
         spec_column = spec.column(column) if column else None
         expected = f"a {spec_column.type}" if spec_column else "a valid value"
         fail(
