@@ -126,7 +126,11 @@ _WORDS = {
         "reward": "reward {}",
         "penalty": "penalty {}",
         "zero": "no reward or penalty",
-        "na": "{} is n/a (nothing to compare): no reward or penalty",
+        "na": "{} is n/a ({}): no reward or penalty",
+        "plugin": "no records to divide by",
+        "mapping": "none of its members has a value",
+        "previous": "it needs a value in each of the previous {} months",
+        "derived": "a value it is computed from is n/a",
         "clause": "condition {} of the rule holds",
         "none": "no condition holds",
     },
@@ -134,7 +138,11 @@ _WORDS = {
         "reward": "奖励 {}",
         "penalty": "处罚 {}",
         "zero": "不做奖惩",
-        "na": "{}无法计算（缺少数据），不做奖惩",
+        "na": "{}无法计算（{}），不做奖惩",
+        "plugin": "无可计算的记录",
+        "mapping": "所含各项均无数值",
+        "previous": "需要前 {} 个月均有数值",
+        "derived": "其计算所依据的数值缺失",
         "clause": "满足第 {} 条条件",
         "none": "不满足任何条件",
     },
@@ -147,7 +155,9 @@ def _explain(
     words = _WORDS[language]
     if row["status"] == "n/a":
         missing = rule.subject_value if row["value_den"] is None else rule.reference_value
-        return words["na"].format(_describe(scheme, missing, None, language))
+        return words["na"].format(
+            _describe(scheme, missing, None, language), _why_missing(scheme, missing, words)
+        )
     paid = (
         words["reward"].format(format_amount(amount))
         if amount > 0
@@ -169,6 +179,20 @@ def _explain(
         if language == "en"
         else (f"{left} {relation} {right}，{paid}")
     )
+
+
+def _why_missing(scheme: m.Scheme, expr: m.Expr | None, words: Mapping[str, str]) -> str:
+    """Why a value can be n/a, from how its metric is defined."""
+    if not isinstance(expr, m.MetricValue):
+        return words["derived"]
+    definition = scheme.metric(expr.metric).definition
+    if isinstance(definition, m.PluginMetric):
+        return words["plugin"]
+    if isinstance(definition, m.OverMapping):
+        return words["mapping"]
+    if isinstance(definition, m.OverPrevious):
+        return words["previous"].format(definition.count)
+    return words["derived"]
 
 
 def _describe(
