@@ -86,6 +86,16 @@ def _print_diagnostics(diagnostics, sources: dict[str, str]) -> None:
         click.echo(f"{errors} errors", err=True)
 
 
+_set_option = click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    callback=_assignments,
+    metavar="NAME=VALUE",
+    help="Override a parameter, e.g. --set lapse_months=12.",
+)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="assessor")
 def main() -> None:
@@ -94,14 +104,7 @@ def main() -> None:
 
 @main.command()
 @click.argument("scheme", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--set",
-    "overrides",
-    multiple=True,
-    callback=_assignments,
-    metavar="NAME=VALUE",
-    help="Override a parameter, e.g. --set lapse_months=12.",
-)
+@_set_option
 @_reports_errors
 def check(scheme: Path, overrides: dict[str, str], sources: dict[str, str]) -> None:
     """Check a scheme: syntax, names, units and grains, every error at once."""
@@ -134,14 +137,7 @@ def check(scheme: Path, overrides: dict[str, str], sources: dict[str, str]) -> N
     metavar="YYYY-MM",
     help="Last period to assess (default: the scheme's window).",
 )
-@click.option(
-    "--set",
-    "overrides",
-    multiple=True,
-    callback=_assignments,
-    metavar="NAME=VALUE",
-    help="Override a parameter, e.g. --set lapse_months=12.",
-)
+@_set_option
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
