@@ -48,6 +48,7 @@ def test_bad_input_gets_a_clear_message(path: Path, tmp_path: Path, monkeypatch)
     assert outcome.exit_code == case["exit"], outcome.stderr + outcome.stdout
     for fragment in case["expect"]:
         assert fragment in outcome.stderr, f"{fragment!r} not in:\n{outcome.stderr}"
+    assert outcome.stderr.count("error[") == case.get("errors", outcome.stderr.count("error["))
     assert "Traceback" not in outcome.stderr + outcome.stdout
     assert not (tmp_path / "out" / "results.csv").exists()
     del scheme, data

@@ -16,7 +16,7 @@ import attrs
 from assessor.errors import Diagnostic, Span, raise_if_errors, suggest
 from assessor.model import scheme as m
 from assessor.model.registry import AggregateSpec, MetricSpec, Registry, TableSpec
-from assessor.model.units import Unit, combine, comparable, parse_quantity, quantity_of
+from assessor.model.units import UNIT_WORDS, Unit, combine, comparable, parse_quantity, quantity_of
 from assessor.syntax import ast
 
 BUILTIN_PLUGIN = "builtin"
@@ -49,6 +49,7 @@ class _Checker:
     roles: dict[str, m.Role] = attrs.field(factory=dict)
     metric_decls: dict[str, ast.MetricDecl] = attrs.field(factory=dict)
     metrics: dict[str, m.Metric | None] = attrs.field(factory=dict)  # None: being resolved
+    failed: set[str] = attrs.field(factory=set)  # metrics already reported as wrong
     tables: dict[str, TableSpec] = attrs.field(factory=dict)
     plugins: set[str] = attrs.field(factory=set)
 
@@ -163,8 +164,7 @@ class _Checker:
                 "E213",
                 f"unknown unit {unit!r}",
                 q.unit.span if q.unit else q.span,
-                suggest(unit or "", _unit_words())
-                or "known units: " + ", ".join(sorted(_unit_words())),
+                suggest(unit or "", UNIT_WORDS) or "known units: " + ", ".join(sorted(UNIT_WORDS)),
             )
             return None
 
@@ -240,6 +240,8 @@ class _Checker:
     # -- metrics -----------------------------------------------------------------------
 
     def resolve_metric(self, name: str, used_at: Span) -> m.Metric | None:
+        if name in self.failed:
+            return None
         if name in self.metrics:
             found = self.metrics[name]
             if found is None:
@@ -257,9 +259,11 @@ class _Checker:
         metric = None
         if definition is not None and unit is not None:
             metric = m.Metric(name, decl.label, grain, unit, definition, decl.span)
-        self.metrics[name] = metric
         if metric is None:
             del self.metrics[name]
+            self.failed.add(name)
+        else:
+            self.metrics[name] = metric
         return metric
 
     def grain(self, role: ast.Identifier | None) -> Grain:
@@ -723,9 +727,3 @@ def _describe_definition(definition: m.MetricDefinition) -> str:
 def _signature(spec: MetricSpec) -> str:
     params = ", ".join(f"{p.name}: {p.unit.value}" for p in spec.params)
     return f"{spec.name}({params})"
-
-
-def _unit_words() -> list[str]:
-    from assessor.model.units import UNIT_WORDS
-
-    return list(UNIT_WORDS)
