@@ -7,6 +7,7 @@ All stages report through :class:`Diagnostic`; only the command line turns them 
 from __future__ import annotations
 
 import difflib
+import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Literal
 
@@ -115,6 +116,4 @@ def _excerpt(span: Span, source: str) -> list[str]:
 
 def _display_width(text: str) -> int:
     """Terminal columns taken by text: Chinese characters take two."""
-    import unicodedata
-
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)

@@ -69,7 +69,7 @@ def build_outcomes(
 def _outcome(scheme: m.Scheme, rule: m.Rule, row: Mapping[str, Any], language: Language) -> Outcome:
     value = _fraction(row["value_num"], row["value_den"])
     reference = _fraction(row["reference_num"], row["reference_den"])
-    amount = Decimal(row["amount"]).normalize() + 0
+    amount = Decimal(row["amount"])
     return Outcome(
         period=row["period"].strftime("%Y-%m"),
         role=row["role"],

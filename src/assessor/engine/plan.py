@@ -20,6 +20,7 @@ import ibis
 import ibis.expr.types as ir
 
 from assessor.engine.exact import EXACT, Exact
+from assessor.errors import fail
 from assessor.model import scheme as m
 from assessor.model.registry import TableSpec
 
@@ -78,7 +79,9 @@ def plan_results(
     ``of``-aggregate reads, the largest number of members one subject has; exact sums over
     members are unrolled to that width.
     """
-    planner = _Planner(scheme, first.plus(-total_lookback(scheme)), last, dict(mapping_widths))
+    planner = _Planner(
+        scheme, first, first.plus(-total_lookback(scheme)), last, dict(mapping_widths)
+    )
     for metric in scheme.metrics:
         planner.series[metric.name] = planner.metric_series(metric)
     parts = [planner.rule_results(rule, role) for rule in scheme.rules for role in rule.roles]
@@ -88,6 +91,7 @@ def plan_results(
 @attrs.define
 class _Planner:
     scheme: m.Scheme
+    assessed_first: m.Month
     first: m.Month  # the earliest period any metric needs
     last: m.Month
     mapping_widths: dict[tuple[str, str, str], int]
@@ -307,10 +311,6 @@ class _Planner:
             relation=ibis.ifelse(defined, relation, ibis.null("int8")),
         )
 
-    @property
-    def assessed_first(self) -> m.Month:
-        return self.first.plus(total_lookback(self.scheme))
-
     def optional_value(self, expr: m.Expr | None, frame: ir.Table) -> Exact:
         if expr is None:
             return Exact(ibis.null(EXACT), ibis.null(EXACT))
@@ -367,8 +367,6 @@ def _plain(value: Fraction) -> int | Fraction:
 
 def _check_plugin_output(spec, table: ir.Table, grain: str | None) -> None:
     """A plugin's metric must return the declared columns; say which plugin when it does not."""
-    from assessor.errors import fail
-
     expected = {"period", "num", "den"} | ({"subject"} if grain else set())
     missing = expected - set(getattr(table, "columns", ()))
     if missing:
