@@ -136,3 +136,29 @@ def test_manifest_records_inputs_and_parameters(tmp_path: Path) -> None:
     assert [i["table"] for i in manifest["inputs"]] == ["followups", "visits"]
     assert manifest["inputs"][1]["rows"] == 4644
     assert len(manifest["scheme"]["sha256"]) == 64
+
+
+def _as_bom_crlf_csv(source: Path, target: Path) -> None:
+    for name in ("visits.csv", "followups.csv"):
+        text = (source / name).read_text("utf-8").replace("\n", "\r\n")
+        (target / name).write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+
+
+def _as_parquet(source: Path, target: Path) -> None:
+    import duckdb
+
+    with duckdb.connect() as connection:
+        for name in ("visits", "followups"):
+            connection.execute(
+                f"COPY (SELECT * FROM read_csv('{source / name}.csv')) "
+                f"TO '{target / name}.parquet' (FORMAT parquet)"
+            ).fetchall()
+
+
+@pytest.mark.parametrize("convert", [_as_bom_crlf_csv, _as_parquet])
+def test_the_same_records_in_another_file_format(convert, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    convert(ACCEPTANCE / "data", data)
+    results = run_template(data, tmp_path / "out", "2015-08", "2015-12")
+    assert as_expected_rows(results) == read_expected(ACCEPTANCE / "expected-lapse8.csv")
