@@ -98,3 +98,46 @@ def test_chinese_names_reach_the_results(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.stderr
     roles = {row["role"] for row in csv.DictReader((tmp_path / "results.csv").open())}
     assert roles == {"业务接待组", "回访专员", "车间主管", "服务经理", "金领结"}
+
+
+def test_a_division_by_zero_in_a_condition_makes_the_rule_na(tmp_path: Path) -> None:
+    # Lapse 1, assessed February: both January customers return in February, so the store
+    # rate is 0/2 and group 甲 is 0/1; 甲 / store divides by zero.
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "visits.csv").write_text(
+        "visit_id,customer_id,visit_date,advisor_group\n1,c1,2015-01-05,甲\n2,c2,2015-01-06,乙\n"
+        "3,c1,2015-02-03,甲\n4,c2,2015-02-04,乙\n",
+        "utf-8",
+    )
+    (data / "followups.csv").write_text("specialist,advisor_group\n李娜,甲\n", "utf-8")
+    scheme = tmp_path / "s.assess"
+    scheme.write_text(
+        'scheme "比值" uses auto_aftersales period month\n'
+        "role 组 from visits.advisor_group\n"
+        "metric 店 = churn_rate(1 months)\n"
+        "metric 组率 for 组 = churn_rate(1 months)\n"
+        "rule 比 for 组 when 组率 / 店 > 1 penalty 100 otherwise 50\n",
+        "utf-8",
+    )
+    result = invoke(
+        "run",
+        scheme,
+        "--data",
+        data,
+        "--out",
+        tmp_path / "out",
+        "--from",
+        "2015-02",
+        "--to",
+        "2015-02",
+    )
+    assert result.exit_code == 0, result.stderr
+    rows = list(csv.DictReader((tmp_path / "out" / "results.csv").open(encoding="utf-8")))
+    assert [(r["subject"], r["amount"], r["status"]) for r in rows] == [
+        ("乙", "0", "n/a"),
+        ("甲", "0", "n/a"),
+    ]
+    assert rows[0]["explanation"] == (
+        "value is n/a (a value it is computed from is n/a): no reward or penalty"
+    )

@@ -116,7 +116,10 @@ def test_two_plugins_with_one_metric_name_need_qualified_names(with_extra_plugin
     with_extra_plugins(rival=rival)
     registry, problems = manager.load_registry()
     assert problems == []
-    text = 'scheme "x" uses auto_aftersales, rival period month\nmetric a = churn_rate(8 months)\n'
+    text = (
+        'scheme "x" uses auto_aftersales, rival period month\nrole m "店长" store\n'
+        "metric a = churn_rate(8 months)\nrule r for m when a > 10% penalty 100\n"
+    )
     with pytest.raises(AssessorError) as error:
         check_scheme(parse(text), registry)
     assert error.value.diagnostics[0].code == "E220"
@@ -124,3 +127,12 @@ def test_two_plugins_with_one_metric_name_need_qualified_names(with_extra_plugin
     qualified = text.replace("= churn_rate", "= auto_aftersales.churn_rate")
     checked = check_scheme(parse(qualified), registry)
     assert checked.metrics[0].definition.spec.plugin == "auto_aftersales"
+
+
+def test_the_plugins_command_lists_what_is_installed(cli):
+    outcome = cli("plugins")
+    assert outcome.exit_code == 0, outcome.stderr
+    assert "metric auto_aftersales.churn_rate(lapse_months: months)" in outcome.stdout
+    assert "table visits: 进站记录 / Service visits" in outcome.stdout
+    assert "template auto-aftersales/churn-control" in outcome.stdout
+    assert "aggregate mean" in outcome.stdout

@@ -182,6 +182,32 @@ def run(
     click.echo(f"wrote {len(outcomes)} outcomes to {out / 'results.csv'}")
 
 
+@main.command()
+@_reports_errors
+def plugins(sources: dict[str, str]) -> None:
+    """List installed plugins with their input tables, metrics and templates."""
+    from assessor.plugins.manager import load_registry
+
+    registry, problems = load_registry()
+    _print_diagnostics(problems, sources)
+    for name, info in sorted(registry.plugins.items()):
+        click.echo(f"{name} {info.version} ({info.module})")
+        for table in (t for t in registry.tables.values() if t.plugin == name):
+            columns = ", ".join(c.name for c in table.columns)
+            click.echo(f"  table {table.name}: {table.label_zh} / {table.label_en} ({columns})")
+        for specs in registry.metrics.values():
+            for spec in (s for s in specs if s.plugin == name):
+                params = ", ".join(f"{p.name}: {p.unit.value}" for p in spec.params)
+                click.echo(
+                    f"  metric {spec.qualified_name}({params}): {spec.label_zh} / "
+                    f"{spec.label_en}, per {spec.subject_table} column or store"
+                )
+        for aggregate in (a for a in registry.aggregates.values() if a.plugin == name):
+            click.echo(f"  aggregate {aggregate.name}: {aggregate.description}")
+        for template in (t for t in registry.templates.values() if t.plugin == name):
+            click.echo(f"  template {template.id}: {template.title_zh} / {template.title_en}")
+
+
 def _load_scheme(path: Path, overrides: dict[str, str], sources: dict[str, str]):
     from assessor.errors import DataLocation, fail
     from assessor.model.check import check_scheme

@@ -131,6 +131,7 @@ _WORDS = {
         "mapping": "none of its members has a value",
         "previous": "it needs a value in each of the previous {} months",
         "derived": "a value it is computed from is n/a",
+        "other": "a value this rule reads is n/a: no reward or penalty",
         "clause": "condition {} of the rule holds",
         "none": "no condition holds",
     },
@@ -143,6 +144,7 @@ _WORDS = {
         "mapping": "所含各项均无数值",
         "previous": "需要前 {} 个月均有数值",
         "derived": "其计算所依据的数值缺失",
+        "other": "本规则所用的数值缺失，不做奖惩",
         "clause": "满足第 {} 条条件",
         "none": "不满足任何条件",
     },
@@ -154,10 +156,7 @@ def _explain(
 ) -> str:
     words = _WORDS[language]
     if row["status"] == "n/a":
-        missing = rule.subject_value if row["value_den"] is None else rule.reference_value
-        return words["na"].format(
-            _describe(scheme, missing, None, language), _why_missing(scheme, missing, words)
-        )
+        return _explain_missing(scheme, rule, row, language)
     paid = (
         words["reward"].format(format_amount(amount))
         if amount > 0
@@ -178,6 +177,22 @@ def _explain(
         f"{left} {relation} {right}: {paid}"
         if language == "en"
         else (f"{left} {relation} {right}，{paid}")
+    )
+
+
+def _explain_missing(
+    scheme: m.Scheme, rule: m.Rule, row: Mapping[str, Any], language: Language
+) -> str:
+    """Name the compared side that is n/a and why; or say that another value the rule reads
+    (in a later clause) is n/a.
+    """
+    words = _WORDS[language]
+    sides = ((rule.subject_value, row["value_den"]), (rule.reference_value, row["reference_den"]))
+    missing = next((e for e, den in sides if e is not None and den is None), None)
+    if missing is None:
+        return words["other"]
+    return words["na"].format(
+        _describe(scheme, missing, None, language), _why_missing(scheme, missing, words)
     )
 
 

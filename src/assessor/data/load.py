@@ -16,7 +16,7 @@ from typing import Any
 import attrs
 
 from assessor.errors import AssessorError, DataLocation, Diagnostic, fail
-from assessor.model.registry import TableSpec
+from assessor.model.registry import ColumnSpec, TableSpec
 
 _SQL_TYPES = {"integer": "BIGINT", "text": "VARCHAR", "date": "DATE", "decimal": "DECIMAL(38,9)"}
 _SUFFIXES = (".csv", ".parquet")
@@ -54,7 +54,7 @@ def find_files(specs: Iterable[TableSpec], folder: Path) -> dict[str, Path]:
         message = (
             f"no file for input table {spec.name!r} ({spec.label_zh})"
             if not candidates
-            else f"both {names} exist for input table {spec.name!r}"
+            else f"both {spec.name}.csv and {spec.name}.parquet exist for input table {spec.name!r}"
         )
         problems.append(
             Diagnostic(
@@ -167,13 +167,22 @@ def _load_csv(connection: Any, spec: TableSpec, path: Path) -> None:
         if "unicode" in message.lower():
             _not_utf8(path, int(line))
         spec_column = spec.column(column) if column else None
-        expected = f"a {spec_column.type}" if spec_column else "a valid value"
         fail(
             "E303",
-            f"{path.name}: cannot read the value in column {column!r} as {expected}",
+            f"{path.name}: " + _unreadable(column, spec_column),
             DataLocation(str(path), int(line), column),
             _reject_hint(spec_column.type if spec_column else None, message),
         )
+
+
+_TYPE_WORDS = {"date": "a date", "integer": "a whole number", "decimal": "a number", "text": "text"}
+
+
+def _unreadable(column: str | None, spec_column: ColumnSpec | None) -> str:
+    if column is None:
+        return "this line does not have the header's number of fields"
+    expected = _TYPE_WORDS[spec_column.type] if spec_column else "a value"
+    return f"cannot read the value in column {column!r} as {expected}"
 
 
 def _reject_hint(column_type: str | None, message: str) -> str:

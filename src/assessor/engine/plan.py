@@ -277,11 +277,12 @@ class _Planner:
         grain = None if role.store_level else role.name
         exprs = [c.condition for c in rule.clauses] + [rule.subject_value, rule.reference_value]
         frame = self.with_values(self.frame(grain, self.assessed_first), *exprs)
+        # n/a when any metric the rule reads, or any value it compares, is n/a (x / 0 included)
+        metrics = sorted({n for e in exprs if e for n in _metric_names(e)})
+        compared = [v for c in rule.clauses for v in _compared_values(c.condition)]
         defined = ibis.and_(
-            *(
-                self.value(m.MetricValue(n, None, None), frame).is_defined()
-                for n in sorted({n for e in exprs if e for n in _metric_names(e)})
-            )
+            *(self.value(m.MetricValue(n, None, None), frame).is_defined() for n in metrics),
+            *(self.value(v, frame).is_defined() for v in compared),
         )
         fired = ibis.cases(
             *((self.condition(c.condition, frame), i + 1) for i, c in enumerate(rule.clauses)),
@@ -335,6 +336,17 @@ def _product(values: list[ir.Value]) -> ir.Value:
     for value in values:
         result = result * value
     return result
+
+
+def _compared_values(condition: m.Expr) -> list[m.Expr]:
+    match condition:
+        case m.Comparison(left=a, right=b):
+            return [a, b]
+        case m.BoolOp(left=a, right=b):
+            return _compared_values(a) + _compared_values(b)
+        case m.Negation(operand=a):
+            return _compared_values(a)
+    return []
 
 
 def _metric_names(expr: m.Expr) -> set[str]:

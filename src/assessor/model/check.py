@@ -8,7 +8,7 @@ the planner receives holds final, exact values.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 import attrs
@@ -283,7 +283,7 @@ class _Checker:
         )
 
     def definition(
-        self, expr: ast.Expr, grain: Grain
+        self, expr: ast.Expr, grain: Grain, inline: bool = False
     ) -> tuple[m.MetricDefinition | None, Unit | None]:
         if isinstance(expr, ast.Call) and expr.function.text not in self.registry.aggregates:
             spec = self.plugin_metric(expr.function)
@@ -295,7 +295,7 @@ class _Checker:
         if isinstance(expr, ast.OverMapping):
             return self.over_mapping(expr, grain)
         if isinstance(expr, ast.OverPrevious):
-            return self.over_previous(expr)
+            return self.over_previous(expr, grain, inline)
         value = self.expr(expr, grain)
         if value is None:
             return None, None
@@ -345,7 +345,7 @@ class _Checker:
         for position, argument in enumerate(call.arguments):
             if argument.keyword is not None:
                 key = argument.keyword.text
-                if spec.params and key not in {p.name for p in spec.params}:
+                if key not in {p.name for p in spec.params}:
                     self.error(
                         "E210",
                         f"{spec.name} has no parameter {key!r}",
@@ -360,6 +360,15 @@ class _Checker:
                 self.error(
                     "E210",
                     f"{spec.name} takes {len(spec.params)} argument(s)",
+                    argument.span,
+                    _signature(spec),
+                )
+                ok = False
+                continue
+            if key in given:
+                self.error(
+                    "E210",
+                    f"{spec.name}: {key!r} is given twice",
                     argument.span,
                     _signature(spec),
                 )
@@ -470,9 +479,18 @@ class _Checker:
         )
         return definition, member.unit
 
-    def over_previous(self, expr: ast.OverPrevious) -> tuple[m.OverPrevious | None, Unit | None]:
+    def over_previous(
+        self, expr: ast.OverPrevious, grain: Grain, inline: bool
+    ) -> tuple[m.OverPrevious | None, Unit | None]:
+        """The result has its operand's grain: declared, it must be the metric's; written
+        inside an expression, a store-level operand is visible at any grain.
+        """
         aggregate = self.aggregate(expr.function)
         member = self.operand_metric(expr.operand)
+        visible = member is None or member.grain == grain or (inline and member.grain is None)
+        if not visible:
+            self.wrong_grain(member, grain, expr.operand.span)
+            member = None
         count = self.quantity(expr.count)
         if count is not None and (
             count[1] != Unit.MONTHS or count[0].denominator != 1 or count[0] < 1
@@ -553,13 +571,7 @@ class _Checker:
             if metric is None:
                 return None
             if metric.grain is not None and metric.grain != grain:
-                where = f"for {grain}" if grain else "at store level"
-                self.error(
-                    "E208",
-                    f"{name.text!r} has a value per {metric.grain}, not {where}",
-                    name.span,
-                    f"aggregate it, e.g. mean({name.text} of <table>.<column>)",
-                )
+                self.wrong_grain(metric, grain, name.span)
                 return None
             return m.MetricValue(metric.name, metric.unit, name.span)
         if name.text in self.roles:
@@ -567,6 +579,18 @@ class _Checker:
             return None
         self.unknown_value(name)
         return None
+
+    def wrong_grain(self, metric: m.Metric, grain: Grain, span: Span) -> None:
+        where = f"for {grain}" if grain else "at store level"
+        has = f"per {metric.grain}" if metric.grain else "at store level"
+        self.error(
+            "E208",
+            f"{metric.name!r} has a value {has}, not {where}",
+            span,
+            f"aggregate it, e.g. mean({metric.name} of <table>.<column>)"
+            if metric.grain
+            else "declare the metric at the grain it is used",
+        )
 
     def unknown_value(self, name: ast.Identifier) -> None:
         self.error(
@@ -581,7 +605,7 @@ class _Checker:
         self, expr: ast.Call | ast.OverMapping | ast.OverPrevious, grain: Grain
     ) -> m.Expr | None:
         """An aggregate or plugin call inside an expression becomes a metric of its own."""
-        definition, unit = self.definition(expr, grain)
+        definition, unit = self.definition(expr, grain, inline=True)
         if definition is None or unit is None:
             return None
         if isinstance(definition, m.OverPrevious):
@@ -649,6 +673,13 @@ class _Checker:
                     )
                 elif rule is not None:
                     rules[rule.id] = rule
+        if not any(isinstance(d, ast.RuleDecl) for d in self.tree.declarations):
+            self.error(
+                "E222",
+                "the scheme has no rules, so it pays nothing to anyone",
+                self.tree.header.span,
+                'add a rule, e.g. `rule r "label" for <role> when <condition> reward 200`',
+            )
         return tuple(rules.values())
 
     def check_rule(self, decl: ast.RuleDecl) -> m.Rule | None:
@@ -709,6 +740,14 @@ class _Checker:
             )
             return None
         exact = Decimal(outcome.amount.value)
+        if -exact.as_tuple().exponent > 2:
+            self.error(
+                "E207",
+                f"{exact} has more than 2 decimals; money is paid in 元 and 分",
+                outcome.amount.span,
+                f"write {exact.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP)}",
+            )
+            return None
         return -exact if outcome.kind == "penalty" else exact
 
 

@@ -95,7 +95,8 @@ def _add(
                 "E402",
                 f"plugin {info.name!r} declares {kind[:-1]} {key!r}, already declared by {first!r}",
                 None,
-                f"uninstall one of them, or rename it in {info.name}",
+                f"uninstall one of them, or rename it in {info.name}; the first is used",
+                severity="warning",
             )
         )
         return
