@@ -25,6 +25,7 @@ demo: $(VENV)/.installed
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check src plugins tests
 	$(BIN)/ruff format --check src plugins tests
+	$(BIN)/lint-imports
 
 test: lint
 	$(BIN)/python -m pytest -q

@@ -191,7 +191,7 @@ class _Planner:
             columns[f"d{i}"] = ranked.den.max(where=chosen)
         wide = ranked.group_by(["period", "subject"]).aggregate(**columns)
         total = _exact_sum([(wide[f"n{i}"], wide[f"d{i}"]) for i in range(width)])
-        result = definition.aggregate.finish(total, wide["count"])
+        result = definition.aggregate.finish(total, Exact.of(wide["count"]))
         return wide.select("period", "subject", num=result.num, den=result.den)
 
     def previous_series(self, grain: str | None, definition: m.OverPrevious) -> ir.Table:
@@ -210,7 +210,7 @@ class _Planner:
         defined = [n.notnull() & d.notnull() for n, d in terms]
         count = sum(ibis.ifelse(ok, 1, 0) for ok in defined)
         total = _exact_sum(terms)
-        result = definition.aggregate.finish(total, count)
+        result = definition.aggregate.finish(total, Exact.of(count))
         complete = ibis.and_(*defined) if definition.aggregate.strict_over_previous else count > 0
         return frame.select(
             "period",

@@ -94,8 +94,9 @@ class AggregateSpec:
     """An aggregate usable as ``name(x of table.column)`` or ``name(x over previous N months)``.
 
     The engine sums the defined member values exactly and counts them; ``finish(total, count)``
-    turns those exact (num, den) columns into the result. ``strict_over_previous`` makes the
-    result n/a when any of the previous periods is n/a (otherwise n/a members are left out).
+    receives both as exact values (``api.Exact``) and returns the exact result.
+    ``strict_over_previous`` makes the result n/a when any of the previous periods is n/a
+    (otherwise n/a members are left out).
     """
 
     name: str

@@ -50,7 +50,8 @@ def assessor_aggregates() -> list[AggregateSpec]:
     N months)``, such as ``mean`` and ``sum``.
 
     The engine hands ``finish(total, count)`` the exact sum of the defined members and their
-    count; it returns the exact result. Example: mean is ``total / count``.
+    count, both exact values (``api.Exact``); it returns the exact result. Example: mean is
+    ``total / count``.
     """
 
 
