@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import attrs
@@ -30,6 +31,14 @@ def invoke(*args: str) -> Outcome:
     """Run the command line in process, as a user would from a shell."""
     result = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
     return Outcome(result.exit_code, result.stdout, result.stderr)
+
+
+def run_scheme(scheme: Path, data: Path, out: Path, *options: str) -> list[dict[str, str]]:
+    """Run a scheme, insist that it succeeds, and return the rows of its results.csv."""
+    outcome = invoke("run", scheme, "--data", data, "--out", out, *options)
+    assert outcome.exit_code == 0, outcome.stderr
+    with (out / "results.csv").open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
 
 
 @pytest.fixture

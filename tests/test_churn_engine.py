@@ -12,20 +12,15 @@ import pytest
 import yaml
 from churn_random import random_dataset
 from churn_reference import reference_outcomes
-from conftest import ACCEPTANCE, STORE_ROLES, TEMPLATE, invoke
+from conftest import ACCEPTANCE, STORE_ROLES, TEMPLATE, run_scheme
 
 CASES = sorted(p for p in (Path(__file__).parent / "cases" / "churn").iterdir() if p.is_dir())
 
 
 def run_template(data: Path, out: Path, first: str, last: str, lapse: int | None = None):
     """Run the template and return its results.csv rows."""
-    args = ["run", TEMPLATE, "--data", data, "--out", out, "--from", first, "--to", last]
-    if lapse is not None:
-        args += ["--set", f"lapse_months={lapse}"]
-    outcome = invoke(*args)
-    assert outcome.exit_code == 0, outcome.stderr
-    with (out / "results.csv").open(encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
+    overrides = ["--set", f"lapse_months={lapse}"] if lapse is not None else []
+    return run_scheme(TEMPLATE, data, out, "--from", first, "--to", last, *overrides)
 
 
 def as_expected_rows(results: list[dict]) -> list[dict]:
@@ -102,12 +97,9 @@ def test_every_amount_has_an_explanation(tmp_path: Path) -> None:
 
 
 def test_explanations_in_chinese(tmp_path: Path) -> None:
-    outcome = invoke(
-        "run",
+    rows = run_scheme(
         TEMPLATE,
-        "--data",
         ACCEPTANCE / "data",
-        "--out",
         tmp_path,
         "--from",
         "2015-08",
@@ -116,9 +108,10 @@ def test_explanations_in_chinese(tmp_path: Path) -> None:
         "--lang",
         "zh",
     )
-    assert outcome.exit_code == 0, outcome.stderr
-    text = (tmp_path / "results.csv").read_text("utf-8")
-    assert "组月流失率 22.4138%（13/58） > 售后月流失率 17.9825%（41/228），处罚 200" in text
+    explanations = [r["explanation"] for r in rows]
+    assert (
+        "组月流失率 22.4138%（13/58） > 售后月流失率 17.9825%（41/228），处罚 200" in explanations
+    )
 
 
 def test_same_inputs_give_byte_identical_outputs(tmp_path: Path) -> None:

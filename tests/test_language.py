@@ -4,11 +4,10 @@ exactly the template's outcomes on the acceptance data."""
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import pytest
-from conftest import ACCEPTANCE, TEMPLATE, invoke
+from conftest import ACCEPTANCE, TEMPLATE, run_scheme
 
 CHINESE_NAMES = {
     "lapse_months": "流失月数",
@@ -54,10 +53,7 @@ def one_line(text: str) -> str:
 def outcomes(scheme_text: str, folder: Path) -> list[tuple[str, str, str, str]]:
     scheme = folder / "scheme.assess"
     scheme.write_text(scheme_text, "utf-8")
-    result = invoke("run", scheme, "--data", ACCEPTANCE / "data", "--out", folder / "out")
-    assert result.exit_code == 0, result.stderr
-    with (folder / "out" / "results.csv").open(encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
+    rows = run_scheme(scheme, ACCEPTANCE / "data", folder / "out")
     reverse = {v: k for k, v in CHINESE_NAMES.items()}
     return sorted(
         (
@@ -81,12 +77,9 @@ def test_variant_means_the_same(variant, tmp_path: Path) -> None:
 def test_chinese_names_reach_the_results(tmp_path: Path) -> None:
     scheme = tmp_path / "s.assess"
     scheme.write_text(chinese(TEMPLATE.read_text("utf-8")), "utf-8")
-    result = invoke(
-        "run",
+    rows = run_scheme(
         scheme,
-        "--data",
         ACCEPTANCE / "data",
-        "--out",
         tmp_path,
         "--from",
         "2015-08",
@@ -95,8 +88,7 @@ def test_chinese_names_reach_the_results(tmp_path: Path) -> None:
         "--set",
         "流失月数=12",
     )
-    assert result.exit_code == 0, result.stderr
-    roles = {row["role"] for row in csv.DictReader((tmp_path / "results.csv").open())}
+    roles = {row["role"] for row in rows}
     assert roles == {"业务接待组", "回访专员", "车间主管", "服务经理", "金领结"}
 
 
@@ -120,20 +112,7 @@ def test_a_division_by_zero_in_a_condition_makes_the_rule_na(tmp_path: Path) -> 
         "rule 比 for 组 when 组率 / 店 > 1 penalty 100 otherwise 50\n",
         "utf-8",
     )
-    result = invoke(
-        "run",
-        scheme,
-        "--data",
-        data,
-        "--out",
-        tmp_path / "out",
-        "--from",
-        "2015-02",
-        "--to",
-        "2015-02",
-    )
-    assert result.exit_code == 0, result.stderr
-    rows = list(csv.DictReader((tmp_path / "out" / "results.csv").open(encoding="utf-8")))
+    rows = run_scheme(scheme, data, tmp_path / "out", "--from", "2015-02", "--to", "2015-02")
     assert [(r["subject"], r["amount"], r["status"]) for r in rows] == [
         ("乙", "0", "n/a"),
         ("甲", "0", "n/a"),

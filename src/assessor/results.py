@@ -90,7 +90,7 @@ def _fraction(num: Any, den: Any) -> Fraction | None:
 
 
 def _unit(expr: m.Expr | None) -> Unit:
-    return getattr(expr, "unit", Unit.NUMBER) if expr is not None else Unit.NUMBER
+    return expr.unit if expr is not None else Unit.NUMBER
 
 
 def format_value(value: Fraction | None, unit: Unit) -> str:
@@ -123,6 +123,7 @@ def format_amount(amount: Decimal) -> str:
 
 _WORDS = {
     "en": {
+        "then": ": ",
         "reward": "reward {}",
         "penalty": "penalty {}",
         "zero": "no reward or penalty",
@@ -136,6 +137,7 @@ _WORDS = {
         "none": "no condition holds",
     },
     "zh": {
+        "then": "，",
         "reward": "奖励 {}",
         "penalty": "处罚 {}",
         "zero": "不做奖惩",
@@ -157,27 +159,24 @@ def _explain(
     words = _WORDS[language]
     if row["status"] == "n/a":
         return _explain_missing(scheme, rule, row, language)
-    paid = (
-        words["reward"].format(format_amount(amount))
-        if amount > 0
-        else words["penalty"].format(format_amount(-amount))
-        if amount < 0
-        else words["zero"]
-    )
     if rule.subject_value is None or row["relation"] is None:
         clause = row["clause"] or 0
         reason = words["clause"].format(clause) if clause else words["none"]
-        return f"{reason}: {paid}" if language == "en" else f"{reason}，{paid}"
-    left = _describe(scheme, rule.subject_value, (row["value_num"], row["value_den"]), language)
-    right = _describe(
-        scheme, rule.reference_value, (row["reference_num"], row["reference_den"]), language
-    )
-    relation = _RELATION[row["relation"]]
-    return (
-        f"{left} {relation} {right}: {paid}"
-        if language == "en"
-        else (f"{left} {relation} {right}，{paid}")
-    )
+    else:
+        left = _describe(scheme, rule.subject_value, (row["value_num"], row["value_den"]), language)
+        right = _describe(
+            scheme, rule.reference_value, (row["reference_num"], row["reference_den"]), language
+        )
+        reason = f"{left} {_RELATION[row['relation']]} {right}"
+    return reason + words["then"] + _paid(amount, words)
+
+
+def _paid(amount: Decimal, words: Mapping[str, str]) -> str:
+    if amount > 0:
+        return words["reward"].format(format_amount(amount))
+    if amount < 0:
+        return words["penalty"].format(format_amount(-amount))
+    return words["zero"]
 
 
 def _explain_missing(

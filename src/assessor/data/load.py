@@ -85,7 +85,7 @@ def load_tables(
             _load_csv(connection, spec, path)
         else:
             _load_parquet(connection, spec, path)
-        rows = _query(connection, f'SELECT count(*) FROM "{spec.name}"')[0][0]
+        rows, blanks = _table_stats(connection, spec, path)
         if rows == 0:
             fail(
                 "E304",
@@ -93,7 +93,7 @@ def load_tables(
                 DataLocation(str(path)),
                 "export the records again; an empty export usually means a wrong filter",
             )
-        _check_no_blanks(connection, spec, path)
+        _check_no_blanks(spec, path, blanks)
         loaded.append(LoadedTable(spec.name, path, rows, file_sha256(path)))
     return loaded
 
@@ -201,15 +201,6 @@ def _load_parquet(connection: Any, spec: TableSpec, path: Path) -> None:
         f'CREATE OR REPLACE VIEW "{spec.name}" AS SELECT '
         f"{_select_list(spec, cast=True)} FROM read_parquet('{_sql_string(str(path))}')",
     )
-    try:
-        _query(connection, f'SELECT count(*) FROM "{spec.name}"')
-    except Exception as error:  # duckdb raises its own ConversionException hierarchy
-        fail(
-            "E303",
-            f"{path.name}: a value has the wrong type",
-            DataLocation(str(path)),
-            str(error).splitlines()[0],
-        )
 
 
 def _select_list(spec: TableSpec, cast: bool = False) -> str:
@@ -220,12 +211,26 @@ def _select_list(spec: TableSpec, cast: bool = False) -> str:
     )
 
 
-def _check_no_blanks(connection: Any, spec: TableSpec, path: Path) -> None:
+def _table_stats(connection: Any, spec: TableSpec, path: Path) -> tuple[int, list[int]]:
+    """Rows and blanks per declared column, in one scan (a Parquet view is read again on each
+    query). Reading a Parquet view is also where a value of the wrong type shows up.
+    """
+    counts = ", ".join(f'count(*) FILTER (WHERE "{c.name}" IS NULL)' for c in spec.columns)
+    try:
+        row = _query(connection, f'SELECT count(*), {counts} FROM "{spec.name}"')[0]
+    except Exception as error:  # duckdb raises its own ConversionException hierarchy
+        fail(
+            "E303",
+            f"{path.name}: a value has the wrong type",
+            DataLocation(str(path)),
+            str(error).splitlines()[0],
+        )
+    return row[0], list(row[1:])
+
+
+def _check_no_blanks(spec: TableSpec, path: Path, blanks_per_column: list[int]) -> None:
     """Every declared column is required: a blank would silently drop a row from a rate."""
-    for column in spec.columns:
-        blanks = _query(
-            connection, f'SELECT count(*) FROM "{spec.name}" WHERE "{column.name}" IS NULL'
-        )[0][0]
+    for column, blanks in zip(spec.columns, blanks_per_column, strict=True):
         if blanks:
             line = _first_blank_line(path, column.name) if path.suffix == ".csv" else None
             fail(

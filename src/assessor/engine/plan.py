@@ -25,6 +25,8 @@ from assessor.model import scheme as m
 from assessor.model.registry import TableSpec
 
 STORE_SUBJECT = "store"
+# the checker allows at most 2 decimals (分) in an amount
+MONEY = "decimal(18, 2)"
 _TYPES = {"integer": "int64", "text": "string", "date": "date", "decimal": "decimal(38, 9)"}
 
 
@@ -277,22 +279,20 @@ class _Planner:
         grain = None if role.store_level else role.name
         exprs = [c.condition for c in rule.clauses] + [rule.subject_value, rule.reference_value]
         frame = self.with_values(self.frame(grain, self.assessed_first), *exprs)
-        # n/a when any metric the rule reads, or any value it compares, is n/a (x / 0 included)
-        metrics = sorted({n for e in exprs if e for n in _metric_names(e)})
+        # n/a spreads through exact arithmetic, so checking every compared value covers every
+        # metric the rule reads and every division by zero
         compared = [v for c in rule.clauses for v in _compared_values(c.condition)]
-        defined = ibis.and_(
-            *(self.value(m.MetricValue(n, None, None), frame).is_defined() for n in metrics),
-            *(self.value(v, frame).is_defined() for v in compared),
-        )
+        defined = ibis.and_(*(self.value(v, frame).is_defined() for v in compared))
         fired = ibis.cases(
             *((self.condition(c.condition, frame), i + 1) for i, c in enumerate(rule.clauses)),
             else_=0,
         )
-        amounts = [c.amount for c in rule.clauses] + [rule.otherwise or Decimal(0)]
-        money = f"decimal(18, {max(0, *(-a.as_tuple().exponent for a in amounts))})"
         amount = ibis.cases(
-            *((fired == i + 1, ibis.literal(a, type=money)) for i, a in enumerate(amounts[:-1])),
-            else_=ibis.literal(amounts[-1], type=money),
+            *(
+                (fired == i + 1, ibis.literal(c.amount, type=MONEY))
+                for i, c in enumerate(rule.clauses)
+            ),
+            else_=ibis.literal(rule.otherwise or Decimal(0), type=MONEY),
         )
         subject_value = self.optional_value(rule.subject_value, frame)
         reference = self.optional_value(rule.reference_value, frame)
@@ -303,7 +303,7 @@ class _Planner:
             subject=frame.subject,
             rule=ibis.literal(rule.id),
             clause=ibis.ifelse(defined, fired, ibis.null("int64")).cast("int64"),
-            amount=ibis.ifelse(defined, amount, ibis.literal(0, type=money)).cast("decimal(18, 2)"),
+            amount=ibis.ifelse(defined, amount, ibis.literal(0, type=MONEY)),
             status=ibis.ifelse(defined, "ok", "n/a"),
             value_num=subject_value.num,
             value_den=subject_value.den,

@@ -256,14 +256,12 @@ class _Checker:
         self.metrics[name] = None
         grain = self.grain(decl.grain)
         definition, unit = self.definition(decl.expr, grain)
-        metric = None
-        if definition is not None and unit is not None:
-            metric = m.Metric(name, decl.label, grain, unit, definition, decl.span)
-        if metric is None:
+        if definition is None or unit is None:
             del self.metrics[name]
             self.failed.add(name)
-        else:
-            self.metrics[name] = metric
+            return None
+        metric = m.Metric(name, decl.label, grain, unit, definition, decl.span)
+        self.metrics[name] = metric
         return metric
 
     def grain(self, role: ast.Identifier | None) -> Grain:
@@ -290,6 +288,7 @@ class _Checker:
             if spec is None:
                 return None, None
             arguments = self.arguments(spec, expr)
+            self.tables.update((t, self.registry.tables[t]) for t in spec.inputs)
             self.check_metric_grain(spec, grain, expr.span)
             return (m.PluginMetric(spec, arguments) if arguments is not None else None), spec.unit
         if isinstance(expr, ast.OverMapping):
@@ -429,9 +428,6 @@ class _Checker:
         return value.value
 
     def check_metric_grain(self, spec: MetricSpec, grain: Grain, span: Span) -> None:
-        for table in spec.inputs:
-            if table in self.registry.tables:
-                self.tables[table] = self.registry.tables[table]
         if grain is None:
             return
         role = self.roles[grain]
