@@ -278,6 +278,8 @@ def _print_summary(outcomes) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from assessor.results import format_amount
+
     table = Table(title="assessment summary / 考核汇总")
     for heading in ("period", "role", "subjects", "rewards", "penalties", "n/a", "net"):
         table.add_column(heading, justify="right" if heading not in ("period", "role") else "left")
@@ -291,9 +293,9 @@ def _print_summary(outcomes) -> None:
             period,
             role,
             str(len(rows)),
-            str(rewards),
-            str(penalties),
+            format_amount(rewards),
+            format_amount(penalties),
             str(sum(o.status == "n/a" for o in rows)),
-            str(rewards - penalties),
+            format_amount(rewards - penalties),
         )
     Console(soft_wrap=True).print(table)
