@@ -125,7 +125,7 @@ def test_two_plugins_with_one_metric_name_need_qualified_names(with_extra_plugin
     assert error.value.diagnostics[0].code == "E220"
     assert "auto_aftersales.churn_rate, rival.churn_rate" in error.value.diagnostics[0].hint
     qualified = text.replace("= churn_rate", "= auto_aftersales.churn_rate")
-    checked = check_scheme(parse(qualified), registry)
+    checked, _warnings = check_scheme(parse(qualified), registry)
     assert checked.metrics[0].definition.spec.plugin == "auto_aftersales"
 
 

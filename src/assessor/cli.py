@@ -6,7 +6,6 @@ Heavy modules (the query engine, rich) are imported inside the commands that nee
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sys
 from collections.abc import Callable
@@ -24,15 +23,17 @@ EXIT_USAGE = 2
 EXIT_INTERNAL = 3
 
 
-def _month(_ctx: click.Context, _param: click.Parameter, value: str | None):
-    from assessor.model.scheme import Month
+def _period(_ctx: click.Context, _param: click.Parameter, value: str | None):
+    """A period as written (2015-08, 2026-Q1, 2026-H1); checked against the scheme later."""
+    from assessor.model.scheme import Period
 
     if value is None:
         return None
-    month = Month.parse(value)
-    if month is None:
-        raise click.BadParameter(f"{value!r} is not a month; write YYYY-MM, e.g. 2015-08")
-    return month
+    if Period.parse(value, "year") is None and Period.parse(value, "month") is None:
+        raise click.BadParameter(
+            f"{value!r} is not a period; write YYYY-MM (e.g. 2015-08), YYYY-Qn or YYYY-Hn"
+        )
+    return value
 
 
 def _assignments(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]):
@@ -108,10 +109,15 @@ def main() -> None:
 @_reports_errors
 def check(scheme: Path, overrides: dict[str, str], sources: dict[str, str]) -> None:
     """Check a scheme: syntax, names, units and grains, every error at once."""
-    checked, _text = _load_scheme(scheme, overrides, sources)
+    from assessor.session import read_scheme
+
+    loaded = read_scheme(scheme, overrides, sources)
+    _print_diagnostics(loaded.warnings, sources)
+    checked = loaded.scheme
     click.echo(
-        f"{scheme}: ok — {len(checked.roles)} roles, {len(checked.metrics)} metrics, "
-        f"{len(checked.rules)} rules"
+        f"{scheme}: ok — {len(checked.roles)} roles, {len(checked.rules)} rules, "
+        f"{len(checked.scorecards)} scorecards, {len(checked.grades)} grades, "
+        f"{len(checked.bonuses)} bonuses"
     )
 
 
@@ -126,14 +132,14 @@ def check(scheme: Path, overrides: dict[str, str], sources: dict[str, str]) -> N
 @click.option(
     "--from",
     "first",
-    callback=_month,
+    callback=_period,
     metavar="YYYY-MM",
     help="First period to assess (default: the scheme's window).",
 )
 @click.option(
     "--to",
     "last",
-    callback=_month,
+    callback=_period,
     metavar="YYYY-MM",
     help="Last period to assess (default: the scheme's window).",
 )
@@ -162,24 +168,16 @@ def run(
     lang: str,
     sources: dict[str, str],
 ) -> None:
-    """Run a scheme on a data folder and write results.csv and manifest.json."""
-    from assessor import results
-    from assessor.engine.evaluate import evaluate
+    """Run a scheme on a data folder and write results.csv, totals.csv and manifest.json."""
+    from assessor.session import assess, read_scheme, write_outputs
 
-    checked, text = _load_scheme(scheme, overrides, sources)
-    first, last = _periods(checked, first, last)
-    evaluation = evaluate(checked, data, first, last)
-    outcomes = results.build_outcomes(checked, evaluation.rows, lang)
-    manifest = _manifest(scheme, text, checked, evaluation, first, last)
-    results.write_atomically(
-        out,
-        {
-            "results.csv": results.results_csv(outcomes),
-            "manifest.json": results.manifest_json(manifest),
-        },
-    )
-    _print_summary(outcomes)
-    click.echo(f"wrote {len(outcomes)} outcomes to {out / 'results.csv'}")
+    loaded = read_scheme(scheme, overrides, sources)
+    _print_diagnostics(loaded.warnings, sources)
+    first, last = _periods(loaded.scheme, first, last)
+    assessment = assess(loaded, data, first, last, lang)
+    write_outputs(assessment, out)
+    _print_summary(assessment.outcomes)
+    click.echo(f"wrote {len(assessment.outcomes)} outcomes to {out / 'results.csv'}")
 
 
 @main.command()
@@ -208,67 +206,97 @@ def plugins(sources: dict[str, str]) -> None:
             click.echo(f"  template {template.id}: {template.title_zh} / {template.title_en}")
 
 
-def _load_scheme(path: Path, overrides: dict[str, str], sources: dict[str, str]):
-    from assessor.errors import DataLocation, fail
-    from assessor.model.check import check_scheme
-    from assessor.plugins.manager import load_registry
-    from assessor.syntax.parser import parse
+@main.command("test")
+@click.argument("target", metavar="SCHEME_OR_DIR", type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "zh"]),
+    default="en",
+    show_default=True,
+    help="Language of the explanations the cases expect.",
+)
+@_reports_errors
+def scheme_test(target: Path, lang: str, sources: dict[str, str]) -> None:
+    """Run the cases written beside a scheme (foo.tests/ beside foo.assess), or beside every
+    scheme under a folder; exit 1 when any case fails.
+    """
+    from assessor import scheme_tests
 
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        fail(
-            "E001",
-            f"no scheme file {str(path)!r}",
-            DataLocation(str(path)),
-            "check the path; templates are listed in the schemes/ folder",
-        )
-    except (UnicodeDecodeError, IsADirectoryError) as error:
-        fail(
-            "E001",
-            f"cannot read {str(path)!r} as UTF-8 text: {error}",
-            DataLocation(str(path)),
-            "save the scheme as UTF-8",
-        )
-    sources[str(path)] = text
-    registry, problems = load_registry()
+    verdicts = []
+    for verdict in scheme_tests.run_suites(scheme_tests.load_suites(target, sources), lang):
+        verdicts.append(verdict)
+        click.echo(scheme_tests.describe(verdict))
+    click.echo(scheme_tests.summary(verdicts))
+    if not all(v.passed for v in verdicts):
+        sys.exit(EXIT_USER_ERROR)
+
+
+@main.command("fmt")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--check",
+    "check_only",
+    is_flag=True,
+    help="Change nothing; list the files that would change and exit 1 if any would.",
+)
+@click.option(
+    "--diff", "show_diff", is_flag=True, help="Print a unified diff instead of rewriting files."
+)
+@_reports_errors
+def fmt(
+    files: tuple[Path, ...], check_only: bool, show_diff: bool, sources: dict[str, str]
+) -> None:
+    """Rewrite scheme files (or folders of *.assess files) in the canonical layout."""
+    from assessor.errors import AssessorError
+    from assessor.session import read_text
+    from assessor.syntax.fmt import format_scheme, replace_file, scheme_diff, scheme_files
+
+    changed, unchanged, problems = 0, 0, []
+    for path in scheme_files(files):
+        try:
+            sources[str(path)] = text = read_text(path)
+            formatted = format_scheme(text, str(path))
+        except AssessorError as error:  # report every broken file, then exit 1
+            problems.extend(error.diagnostics)
+            continue
+        if formatted == text:
+            unchanged += 1
+            continue
+        changed += 1
+        if show_diff:
+            click.echo(scheme_diff(str(path), text, formatted), nl=False)
+        if check_only:
+            click.echo(f"would reformat {path}")
+        elif not show_diff:
+            replace_file(path, formatted)
+    if check_only:
+        click.echo(f"{changed} file(s) would be reformatted, {unchanged} unchanged")
+    elif not show_diff:
+        click.echo(f"formatted {changed} file(s), {unchanged} unchanged")
     if problems:
-        _print_diagnostics(problems, sources)
-    tree = parse(text, str(path))
-    checked = check_scheme(tree, registry, overrides)
-    return checked, text
+        raise AssessorError(problems)
+    if check_only and changed:
+        sys.exit(EXIT_USER_ERROR)
 
 
-def _periods(checked, first, last):
-    window = checked.window
-    first = first or (window[0] if window else None)
-    last = last or (window[1] if window else None)
-    if first is None or last is None:
-        raise click.UsageError("the scheme has no window: give --from and --to")
-    if first > last:
-        raise click.UsageError(f"--from {first} is after --to {last}")
-    return first, last
+def _periods(scheme, first: str | None, last: str | None):
+    """The periods to assess, from --from/--to or the scheme's window; usage errors exit 2."""
+    from assessor.model.scheme import Period
+    from assessor.session import assessed_periods
 
-
-def _manifest(path: Path, text: str, checked, evaluation, first, last) -> dict[str, Any]:
-    from assessor.model.units import describe_quantity
-
-    return {
-        "assessor_version": __version__,
-        "scheme": {
-            "file": path.name,
-            "title": checked.title,
-            "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
-        },
-        "inputs": [
-            {"table": t.name, "file": t.path.name, "rows": t.rows, "sha256": t.sha256}
-            for t in evaluation.inputs
-        ],
-        "parameters": {p.name: describe_quantity(p.value, p.unit) for p in checked.params},
-        "periods": {"from": str(first), "to": str(last)},
-        "plugins": list(checked.plugins),
-        "engine": "duckdb",
-    }
+    given = []
+    for option, text in (("--from", first), ("--to", last)):
+        period = Period.parse(text, scheme.period_kind) if text else None
+        if text and period is None:
+            raise click.UsageError(
+                f"{option} {text}: this scheme is assessed per {scheme.period_kind}; "
+                "write a period inside one, e.g. 2026-01 or (for quarters) 2026-Q1"
+            )
+        given.append(period)
+    try:
+        return assessed_periods(scheme, *given)
+    except ValueError as error:
+        raise click.UsageError(str(error)) from None
 
 
 def _print_summary(outcomes) -> None:

@@ -1,4 +1,5 @@
-"""Outcome rows for people: values shown exactly rounded, a reason for every amount, a manifest.
+"""Outcome rows for people: values shown exactly rounded, a reason for every number, totals,
+a manifest.
 
 Works from the checked scheme and the engine's raw rows only (a few per subject and period);
 rounding happens here, for display, never before a comparison.
@@ -27,26 +28,34 @@ COLUMNS = (
     "period",
     "role",
     "subject",
-    "rule",
+    "item",
+    "kind",
     "value",
     "reference",
+    "points",
+    "grade",
     "amount",
     "status",
     "explanation",
 )
+TOTAL_COLUMNS = ("period", "role", "subject", "points", "grade", "amount")
 _RELATION = {-1: "<", 0: "=", 1: ">"}
+_MONEY_KINDS = ("rule", "bonus", "limit", "pool")
 
 
 @attrs.frozen
 class Outcome:
-    """One subject's outcome of one rule in one period."""
+    """One subject's outcome of one item (a rule, an indicator, a grade...) in one period."""
 
     period: str
     role: str
     subject: str
-    rule: str
+    item: str
+    kind: str
     value: str
     reference: str
+    points: str
+    grade: str
     amount: Decimal
     status: str
     explanation: str
@@ -58,29 +67,50 @@ class Outcome:
         return record
 
 
+@attrs.frozen
+class Total:
+    """A subject's period in one row: scorecard points, grade and net money."""
+
+    period: str
+    role: str
+    subject: str
+    points: str
+    grade: str
+    amount: Decimal
+
+    def as_record(self) -> dict[str, str]:
+        """The row as written to totals.csv."""
+        record = {name: str(getattr(self, name)) for name in TOTAL_COLUMNS}
+        record["amount"] = format_amount(self.amount)
+        return record
+
+
 def build_outcomes(
     scheme: m.Scheme, rows: Iterable[Mapping[str, Any]], language: Language = "en"
 ) -> list[Outcome]:
     """Turn the engine's raw rows into outcomes with displayed values and explanations."""
-    rules = {rule.id: rule for rule in scheme.rules}
-    return [_outcome(scheme, rules[row["rule"]], row, language) for row in rows]
+    explainer = _Explainer(scheme, language)
+    return [explainer.outcome(row) for row in rows]
 
 
-def _outcome(scheme: m.Scheme, rule: m.Rule, row: Mapping[str, Any], language: Language) -> Outcome:
-    value = _fraction(row["value_num"], row["value_den"])
-    reference = _fraction(row["reference_num"], row["reference_den"])
-    amount = Decimal(row["amount"])
-    return Outcome(
-        period=row["period"].strftime("%Y-%m"),
-        role=row["role"],
-        subject=row["subject"],
-        rule=rule.id,
-        value=format_value(value, _unit(rule.subject_value)),
-        reference=format_value(reference, _unit(rule.reference_value)),
-        amount=amount,
-        status=row["status"],
-        explanation=_explain(scheme, rule, row, amount, language),
-    )
+def build_totals(outcomes: Iterable[Outcome]) -> list[Total]:
+    """Per period, role and subject: the scorecards' points, the grades and the net amount."""
+    groups: dict[tuple[str, str, str], list[Outcome]] = {}
+    for outcome in outcomes:
+        groups.setdefault((outcome.period, outcome.role, outcome.subject), []).append(outcome)
+    totals = []
+    for (period, role, subject), rows in groups.items():
+        points = "; ".join(o.points for o in rows if o.kind == "scorecard" and o.points)
+        grades = "; ".join(o.grade for o in rows if o.kind == "grade" and o.grade)
+        amount = sum((o.amount for o in rows if o.kind in _MONEY_KINDS), Decimal(0))
+        totals.append(Total(period, role, subject, points, grades, amount))
+    return totals
+
+
+def period_label(date: Any, cadence: str) -> str:
+    """``2026-03``, ``2026-Q1``, ``2026-H1`` or ``2026`` for a period's first day."""
+    month = m.Month(date.year * 12 + date.month - 1)
+    return str(m.Period.containing(month, cadence))
 
 
 def _fraction(num: Any, den: Any) -> Fraction | None:
@@ -119,6 +149,13 @@ def format_amount(amount: Decimal) -> str:
     return "0" if text in ("-0", "0") else text
 
 
+def format_points(value: Fraction | None) -> str:
+    """Points rounded half-up to 4 decimals without trailing zeros: 87.5, 100, 66.6667."""
+    if value is None:
+        return ""
+    return format_amount(_half_up(value))
+
+
 # -- explanations ------------------------------------------------------------------------
 
 _WORDS = {
@@ -130,11 +167,30 @@ _WORDS = {
         "na": "{} is n/a ({}): no reward or penalty",
         "plugin": "no records to divide by",
         "mapping": "none of its members has a value",
-        "previous": "it needs a value in each of the previous {} months",
+        "previous": "it needs a value in each of the previous {} periods",
         "derived": "a value it is computed from is n/a",
         "other": "a value this rule reads is n/a: no reward or penalty",
         "clause": "condition {} of the rule holds",
+        "clauses": "{} conditions of the rule hold",
         "none": "no condition holds",
+        "points": "{} points",
+        "scored": "{value} -> {points} ({method})",
+        "weighted": "{points}, weight {weight}",
+        "item_na": "n/a: no value, and the missing-data policy leaves it n/a",
+        "total": "total {points}",
+        "veto": "veto (一票否决) {label}: {effects}",
+        "veto_score": "total set to {}",
+        "veto_grade": "grade capped at {}",
+        "grade": "{total} -> {band}",
+        "quota": "; the quota moved it to {}",
+        "capped": "; veto {} capped it at {}",
+        "no_grade": "no grade: the total is n/a",
+        "by_grade": "grade {grade}: {paid}",
+        "vetoed": "no bonus: veto {}",
+        "bonus": "{value}: {paid}",
+        "no_bonus": "no bonus: {} is n/a",
+        "limit": "limit on rewards and penalties: {}",
+        "pool": "rewards scaled down to the pool: {}",
     },
     "zh": {
         "then": "，",
@@ -144,31 +200,214 @@ _WORDS = {
         "na": "{}无法计算（{}），不做奖惩",
         "plugin": "无可计算的记录",
         "mapping": "所含各项均无数值",
-        "previous": "需要前 {} 个月均有数值",
+        "previous": "需要前 {} 期均有数值",
         "derived": "其计算所依据的数值缺失",
         "other": "本规则所用的数值缺失，不做奖惩",
         "clause": "满足第 {} 条条件",
+        "clauses": "同时满足 {} 条条件",
         "none": "不满足任何条件",
+        "points": "{} 分",
+        "scored": "{value} → {points}（{method}）",
+        "weighted": "{points}，权重 {weight}",
+        "item_na": "无数值，按缺失数据规则记为无法计算",
+        "total": "总分 {points}",
+        "veto": "一票否决：{label}，{effects}",
+        "veto_score": "总分记为 {}",
+        "veto_grade": "等级最高为 {}",
+        "grade": "{total} → {band}",
+        "quota": "；受比例限制调整为 {}",
+        "capped": "；因 {} 等级限为 {}",
+        "no_grade": "总分无法计算，不评等级",
+        "by_grade": "等级 {grade}：{paid}",
+        "vetoed": "一票否决（{}），无奖金",
+        "bonus": "{value}：{paid}",
+        "no_bonus": "{}无法计算，无奖金",
+        "limit": "奖惩上限调整：{}",
+        "pool": "奖励按奖金池比例调整：{}",
     },
 }
 
 
-def _explain(
-    scheme: m.Scheme, rule: m.Rule, row: Mapping[str, Any], amount: Decimal, language: Language
-) -> str:
-    words = _WORDS[language]
-    if row["status"] == "n/a":
-        return _explain_missing(scheme, rule, row, language)
-    if rule.subject_value is None or row["relation"] is None:
-        clause = row["clause"] or 0
-        reason = words["clause"].format(clause) if clause else words["none"]
-    else:
-        left = _describe(scheme, rule.subject_value, (row["value_num"], row["value_den"]), language)
-        right = _describe(
-            scheme, rule.reference_value, (row["reference_num"], row["reference_den"]), language
+@attrs.define
+class _Explainer:
+    """Displays a raw row's values and says in words how they came about."""
+
+    scheme: m.Scheme
+    language: Language
+
+    @property
+    def words(self) -> Mapping[str, str]:
+        return _WORDS[self.language]
+
+    def outcome(self, row: Mapping[str, Any]) -> Outcome:
+        kind = row["kind"]
+        amount = Decimal(row["amount"])
+        value, reference = self.shown_values(row)
+        return Outcome(
+            period=period_label(row["period"], row["cadence"]),
+            role=row["role"],
+            subject=row["subject"],
+            item=row["item"],
+            kind=kind,
+            value=value,
+            reference=reference,
+            points=format_points(_fraction(row["points_num"], row["points_den"])),
+            grade=row["grade"] or "",
+            amount=amount,
+            status=row["status"],
+            explanation=getattr(self, f"explain_{kind}")(row, amount),
         )
-        reason = f"{left} {_RELATION[row['relation']]} {right}"
-    return reason + words["then"] + _paid(amount, words)
+
+    def shown_values(self, row: Mapping[str, Any]) -> tuple[str, str]:
+        value = _fraction(row["value_num"], row["value_den"])
+        reference = _fraction(row["reference_num"], row["reference_den"])
+        if row["kind"] == "rule":
+            rule = self.rule(row["item"])
+            return (
+                format_value(value, _unit(rule.subject_value)),
+                format_value(reference, _unit(rule.reference_value)),
+            )
+        if row["kind"] == "indicator":
+            return format_value(value, self.value_unit(row)), ""
+        if row["kind"] == "bonus":
+            return format_value(value, Unit.MONEY), ""
+        return "", ""
+
+    def rule(self, name: str) -> m.Rule:
+        return next(r for r in self.scheme.rules if r.id == name)
+
+    def item(self, row: Mapping[str, Any]) -> m.Item | None:
+        for card in self.scheme.scorecards:
+            for item in card.items:
+                if item.name == row["item"] and card.role == row["role"]:
+                    return item
+        return None
+
+    def value_unit(self, row: Mapping[str, Any]) -> Unit:
+        item = self.item(row)
+        return self.scheme.metric(item.value).unit if item and item.value else Unit.NUMBER
+
+    def label(self, name: str, label: str | None) -> str:
+        if not label:
+            return name
+        chinese, _, english = label.partition(" / ")
+        return (english or chinese) if self.language == "en" else chinese
+
+    def points(self, row: Mapping[str, Any]) -> str:
+        points = _fraction(row["points_num"], row["points_den"])
+        return self.words["points"].format(format_points(points))
+
+    def item_heading(self, row: Mapping[str, Any]) -> tuple[m.Item | None, str]:
+        item = self.item(row)
+        return item, self.label(row["item"], item.label if item else None)
+
+    # -- one method per kind of row ----------------------------------------------------
+
+    def explain_rule(self, row: Mapping[str, Any], amount: Decimal) -> str:
+        words = self.words
+        rule = self.rule(row["item"])
+        if row["status"] == "n/a":
+            return self.explain_missing(rule, row)
+        if rule.hit == "collect" and (row["matches"] or 0) > 1:
+            reason = words["clauses"].format(row["matches"])
+        elif rule.subject_value is None or row["relation"] is None:
+            clause = row["clause"] or 0
+            reason = words["clause"].format(clause) if clause else words["none"]
+        else:
+            sides = (
+                (rule.subject_value, (row["value_num"], row["value_den"])),
+                (rule.reference_value, (row["reference_num"], row["reference_den"])),
+            )
+            left, right = (_describe(self.scheme, e, v, self.language) for e, v in sides)
+            reason = f"{left} {_RELATION[row['relation']]} {right}"
+        return reason + words["then"] + _paid(amount, words)
+
+    def explain_missing(self, rule: m.Rule, row: Mapping[str, Any]) -> str:
+        """Name the compared side that is n/a and why; or say that another value the rule
+        reads (in a later clause) is n/a.
+        """
+        words = self.words
+        sides = (
+            (rule.subject_value, row["value_den"]),
+            (rule.reference_value, row["reference_den"]),
+        )
+        missing = next((e for e, den in sides if e is not None and den is None), None)
+        if missing is None:
+            return words["other"]
+        return words["na"].format(
+            _describe(self.scheme, missing, None, self.language),
+            _why_missing(self.scheme, missing, words),
+        )
+
+    def explain_indicator(self, row: Mapping[str, Any], amount: Decimal) -> str:
+        item, name = self.item_heading(row)
+        if row["status"] == "n/a":
+            return f"{name}: {self.words['item_na']}"
+        value = _fraction(row["value_num"], row["value_den"])
+        unit = self.value_unit(row)
+        shown = format_value(value, unit) + ("%" if unit == Unit.RATIO else "")
+        method = item.method if item else ""
+        return f"{name} " + self.words["scored"].format(
+            value=shown if value is not None else "n/a", points=self.points(row), method=method
+        )
+
+    def explain_rubric(self, row: Mapping[str, Any], amount: Decimal) -> str:
+        item, name = self.item_heading(row)
+        if row["status"] == "n/a":
+            return f"{name}: {self.words['item_na']}"
+        return f"{name}: {self.points(row)} ({item.method if item else ''})"
+
+    def explain_dimension(self, row: Mapping[str, Any], amount: Decimal) -> str:
+        item, name = self.item_heading(row)
+        if row["status"] == "n/a":
+            return f"{name}: {self.words['item_na']}"
+        return f"{name}: " + self.words["weighted"].format(
+            points=self.points(row), weight=item.weight_text if item else ""
+        )
+
+    def explain_scorecard(self, row: Mapping[str, Any], amount: Decimal) -> str:
+        card = next(c for c in self.scheme.scorecards if c.name == row["item"])
+        name = self.label(card.name, card.label)
+        if row["status"] == "n/a":
+            return f"{name}: {self.words['item_na']}"
+        return f"{name}: " + self.words["total"].format(points=self.points(row))
+
+    def explain_veto(self, row: Mapping[str, Any], amount: Decimal) -> str:
+        effects = []
+        if row["points_den"] is not None:
+            effects.append(self.words["veto_score"].format(self.points(row)))
+        if row["grade"]:
+            effects.append(self.words["veto_grade"].format(row["grade"]))
+        return self.words["veto"].format(label=row["item"], effects=", ".join(effects))
+
+    def explain_grade(self, row: Mapping[str, Any], amount: Decimal) -> str:
+        if row["status"] == "n/a":
+            return self.words["no_grade"]
+        text = self.words["grade"].format(total=self.points(row), band=row["band"])
+        if row["note"]:
+            return text + self.words["capped"].format(row["note"], row["grade"])
+        if row["band"] != row["grade"]:
+            return text + self.words["quota"].format(row["grade"])
+        return text
+
+    def explain_bonus(self, row: Mapping[str, Any], amount: Decimal) -> str:
+        words = self.words
+        if row["note"]:
+            return words["vetoed"].format(row["note"])
+        if row["status"] == "n/a":
+            return words["no_bonus"].format(row["item"])
+        if row["grade"]:
+            return words["by_grade"].format(grade=row["grade"], paid=_paid(amount, words))
+        value = _fraction(row["value_num"], row["value_den"])
+        return words["bonus"].format(
+            value=format_value(value, Unit.MONEY), paid=_paid(amount, words)
+        )
+
+    def explain_limit(self, row: Mapping[str, Any], amount: Decimal) -> str:
+        return self.words["limit"].format(format_amount(amount))
+
+    def explain_pool(self, row: Mapping[str, Any], amount: Decimal) -> str:
+        return self.words["pool"].format(format_amount(amount))
 
 
 def _paid(amount: Decimal, words: Mapping[str, str]) -> str:
@@ -177,22 +416,6 @@ def _paid(amount: Decimal, words: Mapping[str, str]) -> str:
     if amount < 0:
         return words["penalty"].format(format_amount(-amount))
     return words["zero"]
-
-
-def _explain_missing(
-    scheme: m.Scheme, rule: m.Rule, row: Mapping[str, Any], language: Language
-) -> str:
-    """Name the compared side that is n/a and why; or say that another value the rule reads
-    (in a later clause) is n/a.
-    """
-    words = _WORDS[language]
-    sides = ((rule.subject_value, row["value_den"]), (rule.reference_value, row["reference_den"]))
-    missing = next((e for e, den in sides if e is not None and den is None), None)
-    if missing is None:
-        return words["other"]
-    return words["na"].format(
-        _describe(scheme, missing, None, language), _why_missing(scheme, missing, words)
-    )
 
 
 def _why_missing(scheme: m.Scheme, expr: m.Expr | None, words: Mapping[str, str]) -> str:
@@ -248,10 +471,19 @@ def _shows_fraction(metric: m.Metric) -> bool:
 
 def results_csv(outcomes: Iterable[Outcome]) -> str:
     """results.csv as text: UTF-8, a header row, newline line ends."""
+    return _csv(COLUMNS, (o.as_record() for o in outcomes))
+
+
+def totals_csv(totals: Iterable[Total]) -> str:
+    """totals.csv as text, like results.csv."""
+    return _csv(TOTAL_COLUMNS, (t.as_record() for t in totals))
+
+
+def _csv(columns: tuple[str, ...], records: Iterable[Mapping[str, str]]) -> str:
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(o.as_record() for o in outcomes)
+    writer.writerows(records)
     return buffer.getvalue()
 
 

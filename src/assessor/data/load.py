@@ -18,7 +18,19 @@ import attrs
 from assessor.errors import AssessorError, DataLocation, Diagnostic, fail
 from assessor.model.registry import ColumnSpec, TableSpec
 
-_SQL_TYPES = {"integer": "BIGINT", "text": "VARCHAR", "date": "DATE", "decimal": "DECIMAL(38,9)"}
+_SQL_TYPES = {
+    "integer": "BIGINT",
+    "text": "VARCHAR",
+    "date": "DATE",
+    "decimal": "DECIMAL(38,9)",
+    "month": "VARCHAR",  # read as text, then turned into the month's first day
+}
+# 2026-03 or any date (2026-03-15): the first day of that month
+_MONTH = (
+    "CASE WHEN regexp_full_match(trim({x}), '\\d{{4}}-\\d{{1,2}}') "
+    "THEN CAST(try_strptime(trim({x}) || '-01', '%Y-%m-%d') AS DATE) "
+    "ELSE CAST(date_trunc('month', try_cast(trim({x}) AS DATE)) AS DATE) END"
+)
 _SUFFIXES = (".csv", ".parquet")
 
 
@@ -85,6 +97,7 @@ def load_tables(
             _load_csv(connection, spec, path)
         else:
             _load_parquet(connection, spec, path)
+        _convert_months(connection, spec, path)
         rows, blanks = _table_stats(connection, spec, path)
         if rows == 0:
             fail(
@@ -94,8 +107,60 @@ def load_tables(
                 "export the records again; an empty export usually means a wrong filter",
             )
         _check_no_blanks(spec, path, blanks)
+        _check_unique_rows(connection, spec, path)
         loaded.append(LoadedTable(spec.name, path, rows, file_sha256(path)))
     return loaded
+
+
+def _convert_months(connection: Any, spec: TableSpec, path: Path) -> None:
+    """Turn month columns (2026-03 or a date) into the first day of the month, or point at the
+    first value that is neither.
+    """
+    for column in (c for c in spec.columns if c.type == "month"):
+        text = f'CAST("{column.name}" AS VARCHAR)'
+        month = _MONTH.format(x=text)
+        bad = _query(
+            connection,
+            f'SELECT rowid, {text} FROM "{spec.name}" WHERE "{column.name}" IS NOT NULL '
+            f"AND ({month}) IS NULL ORDER BY rowid LIMIT 1",
+        )
+        if bad:
+            line = int(bad[0][0]) + 2 if path.suffix == ".csv" else None
+            fail(
+                "E303",
+                f"{path.name}: cannot read {bad[0][1]!r} in column {column.name!r} as a month",
+                DataLocation(str(path), line, column.name),
+                "write months as YYYY-MM (e.g. 2026-03) or as a date (2026-03-01)",
+            )
+        _query(
+            connection,
+            f'ALTER TABLE "{spec.name}" ALTER "{column.name}" SET DATA TYPE DATE USING {month}',
+        )
+
+
+def _check_unique_rows(connection: Any, spec: TableSpec, path: Path) -> None:
+    """Two rows for the same key (a subject's KPI in a month) would be counted twice."""
+    if not spec.key:
+        return
+    keys = ", ".join(f'"{k}"' for k in spec.key)
+    found = _query(
+        connection,
+        f'SELECT {keys}, count(*) FROM "{spec.name}" GROUP BY {keys} HAVING count(*) > 1 '
+        f"ORDER BY {keys} LIMIT 1",
+    )
+    if found:
+        *values, count = found[0]
+        shown = ", ".join(
+            f"{k} {v:%Y-%m}" if hasattr(v, "year") else f"{k} {v}"
+            for k, v in zip(spec.key, values, strict=True)
+        )
+        fail(
+            "E309",
+            f"{path.name}: {count} rows for {shown}",
+            DataLocation(str(path)),
+            "keep one row per " + ", ".join(spec.key) + "; add the values up before exporting "
+            "if they are parts of one number",
+        )
 
 
 def file_sha256(path: Path) -> str:
@@ -198,9 +263,14 @@ def _load_parquet(connection: Any, spec: TableSpec, path: Path) -> None:
     _require_columns(spec, path, [row[0] for row in described])
     _query(
         connection,
-        f'CREATE OR REPLACE VIEW "{spec.name}" AS SELECT '
+        f'CREATE OR REPLACE {_relation_kind(spec)} "{spec.name}" AS SELECT '
         f"{_select_list(spec, cast=True)} FROM read_parquet('{_sql_string(str(path))}')",
     )
+
+
+def _relation_kind(spec: TableSpec) -> str:
+    """A view reads the file on each query; a table is needed where months are converted."""
+    return "TABLE" if any(c.type == "month" for c in spec.columns) else "VIEW"
 
 
 def _select_list(spec: TableSpec, cast: bool = False) -> str:

@@ -1,119 +1,111 @@
-"""Checked scheme -> one Ibis expression that computes every rule outcome.
+"""Checked scheme -> one Ibis expression that computes every outcome row.
 
 The plan is built on unbound tables named after the scheme's inputs, so it runs unchanged on
-any backend that has tables of those names. Every value is an exact fraction (see
-``engine.exact``); nothing here looks at data.
+any backend that has tables of those names (and the functions of ``series``). Every value is
+an exact fraction (see ``engine.exact``); nothing here looks at data.
 
-A *series* is a table ``period, [subject], num, den``: a metric's value per period and, below
-store level, per subject. Absent rows and null denominators mean n/a.
+Metrics become series (``engine.series``); rules, scorecards, grades and money become outcome
+rows (``engine.outcomes``).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
-from decimal import Decimal
-from fractions import Fraction
 
 import attrs
 import ibis
 import ibis.expr.types as ir
 
+from assessor.engine import series as s
 from assessor.engine.exact import EXACT, Exact
-from assessor.errors import fail
 from assessor.model import scheme as m
-from assessor.model.registry import TableSpec
 
-STORE_SUBJECT = "store"
-# the checker allows at most 2 decimals (分) in an amount
-MONEY = "decimal(18, 2)"
-_TYPES = {"integer": "int64", "text": "string", "date": "date", "decimal": "decimal(38, 9)"}
+# kept importable from here: plugins' tests and the API name it
+MetricContext = s.MetricContext
+STORE_SUBJECT = s.STORE_SUBJECT
 
 
-@attrs.frozen
-class MetricContext:
-    """What a plugin metric's ``compute`` receives.
-
-    ``table(name)`` gives an input table; ``subject_column`` is the column of the metric's
-    subject table to group by (None: the store as a whole); values are needed for every month
-    from ``first_period`` to ``last_period`` (first days of months), and the metric may skip
-    reading data that cannot affect those months.
-    """
-
-    tables: Mapping[str, ir.Table]
-    subject_column: str | None
-    first_period: dt.date
-    last_period: dt.date
-
-    def table(self, name: str) -> ir.Table:
-        """The input table of that name, as declared by its plugin."""
-        return self.tables[name]
-
-
-def input_table(spec: TableSpec) -> ir.Table:
-    """An unbound Ibis table with the declared schema of an input table."""
-    return ibis.table({c.name: _TYPES[c.type] for c in spec.columns}, name=spec.name)
-
-
-def month_date(month: m.Month) -> dt.date:
-    """The first day of a month."""
-    return dt.date(month.year, month.month, 1)
-
-
-def total_lookback(scheme: m.Scheme) -> int:
-    """How many periods before the first assessed one the metrics need, through all chains."""
+def lookback_months(scheme: m.Scheme, cadence: str) -> int:
+    """How many months before the first assessed period the metrics need, through all chains."""
     depth: dict[str, int] = {}
     for metric in scheme.metrics:  # dependency order: operands come first
-        before = [depth[name] for name in _operands(metric)]
-        depth[metric.name] = metric.lookback + max(before, default=0)
+        step = 1 if metric.monthly else m.PERIOD_MONTHS[cadence]
+        own = metric.lookback * step + (s.CARRY_MONTHS if metric.missing == "carry" else 0)
+        before = [depth.get(name, 0) for name in m.operands(metric.definition)]
+        depth[metric.name] = own + max(before, default=0)
     return max(depth.values(), default=0)
 
 
 def plan_results(
     scheme: m.Scheme,
-    first: m.Month,
-    last: m.Month,
+    first: m.Period,
+    last: m.Period,
     mapping_widths: Mapping[tuple[str, str, str], int],
 ) -> ir.Table:
-    """The results of every rule for every subject and period from ``first`` to ``last``.
-
-    ``mapping_widths`` gives, for each (table, subject column, member column) that an
-    ``of``-aggregate reads, the largest number of members one subject has; exact sums over
-    members are unrolled to that width.
+    """Every outcome row for every subject and period from ``first`` to ``last``; with a
+    review cadence, also the scorecards and grades of every month (without money).
     """
-    planner = _Planner(
-        scheme, first, first.plus(-total_lookback(scheme)), last, dict(mapping_widths)
-    )
+    from assessor.engine.outcomes import Outcomes
+
+    parts = [Outcomes(_planner(scheme, first, last, mapping_widths), review=False).rows()]
+    if scheme.review_kind is not None:
+        months = (
+            m.Period.containing(first.first_month, scheme.review_kind),
+            m.Period.containing(last.last_month, scheme.review_kind),
+        )
+        planner = _planner(scheme, *months, mapping_widths)
+        parts.append(Outcomes(planner, review=True).rows())
+    # the assessed periods first, then the review months
+    review_last = ibis._.cadence != scheme.period_kind
+    return ibis.union(*parts).order_by([review_last, "period", "role", "subject", "kind", "item"])
+
+
+def _planner(scheme, first, last, mapping_widths) -> Planner:
+    cadence = first.kind
+    first_month = first.first_month.plus(-lookback_months(scheme, cadence))
+    planner = Planner(scheme, cadence, first, last, first_month, dict(mapping_widths))
     for metric in scheme.metrics:
         planner.series[metric.name] = planner.metric_series(metric)
-    parts = [planner.rule_results(rule, role) for rule in scheme.rules for role in rule.roles]
-    return ibis.union(*parts).order_by(["period", "role", "subject", "rule"])
+    return planner
 
 
 @attrs.define
-class _Planner:
+class Planner:
+    """Builds the series of every metric for one cadence (the scheme's period or the review's)."""
+
     scheme: m.Scheme
-    assessed_first: m.Month
-    first: m.Month  # the earliest period any metric needs
-    last: m.Month
+    cadence: str
+    assessed_first: m.Period
+    last: m.Period
+    first_month: m.Month  # the earliest month any metric needs
     mapping_widths: dict[tuple[str, str, str], int]
     series: dict[str, ir.Table] = attrs.field(factory=dict)
     inputs: dict[str, ir.Table] = attrs.field(factory=dict)
 
     def __attrs_post_init__(self) -> None:
-        self.inputs = {t.name: input_table(t) for t in self.scheme.tables}
+        self.inputs = {t.name: s.input_table(t) for t in self.scheme.tables}
 
-    # -- subjects and periods ----------------------------------------------------------
+    # -- periods and subjects ------------------------------------------------------------
 
-    def periods(self, first: m.Month) -> ir.Table:
-        months = [month_date(m.Month(i)) for i in range(first.index, self.last.index + 1)]
-        return ibis.memtable({"period": months}, schema={"period": "date"})
+    def kind_of(self, metric: m.Metric | None) -> str:
+        """The cadence of a metric's series: months for monthly data, else the plan's."""
+        return "month" if metric is not None and metric.monthly else self.cadence
 
-    def frame(self, grain: str | None, first: m.Month) -> ir.Table:
-        """Every (period, subject) that exists from ``first`` on: a subject exists from the
-        month of its first row (for time-stamped tables) or always.
+    def periods(self, kind: str, assessed_only: bool = False) -> ir.Table:
+        """The first days of every period of ``kind`` the plan needs (or only assessed ones)."""
+        start = self.assessed_first.first_month if assessed_only else self.first_month
+        first = m.Period.containing(start, kind)
+        last = m.Period.containing(self.last.last_month, kind)
+        dates = [
+            s.month_date(m.Period(kind, i).first_month) for i in range(first.index, last.index + 1)
+        ]
+        return ibis.memtable({"period": dates}, schema={"period": "date"})
+
+    def frame(self, grain: str | None, kind: str, assessed_only: bool = False) -> ir.Table:
+        """Every (period, subject) that exists: a subject exists from the period of its first
+        row (in a time-stamped table) or always.
         """
-        periods = self.periods(first)
+        periods = self.periods(kind, assessed_only)
         if grain is None:
             return periods.mutate(subject=ibis.literal(STORE_SUBJECT))
         role = self.scheme.role(grain)
@@ -122,97 +114,141 @@ class _Planner:
         key = table[role.column]
         rows = table.filter(key.notnull())
         if spec.time_column is None:
-            subjects = rows.select(subject=key).distinct()
-            return periods.cross_join(subjects)
+            return periods.cross_join(rows.select(subject=key).distinct())
         starts = rows.group_by(subject=key).aggregate(
-            since=rows[spec.time_column].min().truncate("M")
+            since=s.period_start(rows[spec.time_column].min(), kind)
         )
         joined = periods.cross_join(starts)
         return joined.filter(joined.since <= joined.period).select("period", "subject")
 
-    # -- metrics -----------------------------------------------------------------------
+    # -- metrics -------------------------------------------------------------------------
 
     def metric_series(self, metric: m.Metric) -> ir.Table:
+        """The metric's series, with its missing-data policy applied and reduced."""
         definition = metric.definition
+        kind = self.kind_of(metric)
         if isinstance(definition, m.PluginMetric):
             series = self.plugin_series(metric, definition)
         elif isinstance(definition, m.OverMapping):
             series = self.mapping_series(definition)
         elif isinstance(definition, m.OverPrevious):
-            series = self.previous_series(metric.grain, definition)
+            series = self.previous_series(metric, definition)
+        elif isinstance(definition, m.Rollup):
+            series = self.rollup_series(metric, definition)
+        elif isinstance(definition, m.Shifted):
+            series = self.shifted_series(metric, definition)
+        elif isinstance(definition, m.Peer):
+            series = self.peer_series(definition)
+        elif isinstance(definition, m.RubricScore):
+            from assessor.engine.rubric import rubric_series
+
+            series = rubric_series(self, metric, definition)
         else:
-            frame = self.with_values(self.frame(metric.grain, self.first), definition.expr)
+            frame = self.with_values(self.frame(metric.grain, kind), definition.expr)
             value = self.value(definition.expr, frame)
             series = frame.select("period", "subject", num=value.num, den=value.den)
-        return series
+        series = self.filled(metric, series)
+        if isinstance(definition, m.PluginMetric):
+            return series  # kept as the plugin counts them (lost / visits), for explanations
+        value = s.reduced(Exact(series.num, series.den))
+        return series.select("period", "subject", num=value.num, den=value.den)
+
+    def filled(self, metric: m.Metric, series: ir.Table) -> ir.Table:
+        """Apply the metric's declared ``missing``: a default value, or carry the last one."""
+        if metric.missing is None or metric.missing == "n/a":
+            return series
+        frame = self.frame(metric.grain, self.kind_of(metric))
+        joined = frame.left_join(series, ["period", "subject"]).select(
+            "period", "subject", "num", "den"
+        )
+        defined = joined.num.notnull() & joined.den.notnull()
+        if metric.missing != "carry":
+            fill = s.constant(metric.missing)
+            return joined.select(
+                "period",
+                "subject",
+                num=ibis.ifelse(defined, joined.num, fill.num),
+                den=ibis.ifelse(defined, joined.den, fill.den),
+            )
+        window = ibis.window(group_by="subject", order_by="period", preceding=None, following=0)
+        marked = joined.mutate(source=joined.period.max(where=defined).over(window))
+        earlier = series.select(source="period", subject="subject", cn="num", cd="den")
+        carried = marked.left_join(earlier, ["source", "subject"]).select(
+            "period", "subject", "cn", "cd"
+        )
+        return carried.select("period", "subject", num=carried.cn, den=carried.cd)
 
     def plugin_series(self, metric: m.Metric, definition: m.PluginMetric) -> ir.Table:
+        """A plugin metric's monthly values, keyed by the role's subjects."""
         role = self.scheme.role(metric.grain) if metric.grain else None
+        if role is not None and definition.spec.by_subject_value:
+            subject_column = "subject"
+        else:
+            subject_column = role.column if role else None
         context = MetricContext(
             self.inputs,
-            role.column if role else None,
-            month_date(self.first),
-            month_date(self.last),
+            subject_column,
+            s.month_date(self.first_month),
+            s.month_date(self.last.last_month),
         )
         arguments = {name: _plain(value) for name, value in definition.arguments}
         table = definition.spec.compute(context, **arguments)
-        _check_plugin_output(definition.spec, table, grain=metric.grain)
+        s.check_plugin_output(definition.spec, table, grain=metric.grain)
         subject = table.subject if metric.grain else ibis.literal(STORE_SUBJECT)
         exact = Exact.of(table.num, table.den)
-        return table.select(
+        result = table.select(
             period=table.period.cast("date"),
             subject=subject.cast("string"),
             num=exact.num,
             den=exact.den,
         )
+        if metric.grain is None and definition.spec.by_subject_value:
+            return s.group_sum(result, ["period"]).mutate(subject=ibis.literal(STORE_SUBJECT))
+        return result
 
     def mapping_series(self, definition: m.OverMapping) -> ir.Table:
-        """Aggregate members' values exactly: the sum of k fractions over the product of their
-        denominators, with the products unrolled to the widest subject's member count.
-        """
+        """Aggregate members' values exactly over a mapping table."""
         table = self.inputs[definition.table]
         pairs = table.select(
             subject=table[definition.subject_column], member=table[definition.member_column]
         ).distinct()
         pairs = pairs.filter(pairs.subject.notnull() & pairs.member.notnull())
         values = self.series[definition.metric]
-        values = values.filter(Exact(values.num, values.den).is_defined())
         members = pairs.join(values.rename(member="subject"), "member")
-        order = ibis.window(group_by=["period", "subject"], order_by="member")
-        ranked = members.mutate(position=ibis.row_number().over(order))
-        width = max(
-            1,
-            self.mapping_widths[
-                (definition.table, definition.subject_column, definition.member_column)
-            ],
+        totals = s.group_sum(
+            members.select("period", "subject", "num", "den"), ["period", "subject"]
         )
-        columns = {"count": ranked.member.count()}
-        for i in range(width):
-            chosen = ranked.position == i
-            columns[f"n{i}"] = ranked.num.max(where=chosen)
-            columns[f"d{i}"] = ranked.den.max(where=chosen)
-        wide = ranked.group_by(["period", "subject"]).aggregate(**columns)
-        total = _exact_sum([(wide[f"n{i}"], wide[f"d{i}"]) for i in range(width)])
-        result = definition.aggregate.finish(total, Exact.of(wide["count"]))
-        return wide.select("period", "subject", num=result.num, den=result.den)
+        result = definition.aggregate.finish(
+            Exact(totals.num, totals.den), Exact.of(totals["count"])
+        )
+        return totals.select("period", "subject", num=result.num, den=result.den)
 
-    def previous_series(self, grain: str | None, definition: m.OverPrevious) -> ir.Table:
-        values = self.series[definition.metric]
-        frame = self.frame(grain, self.first)
-        for back in range(1, definition.count + 1):
+    def gathered(
+        self, frame: ir.Table, values: ir.Table, offsets: list[int]
+    ) -> tuple[ir.Table, list[tuple[ir.Value, ir.Value]]]:
+        """Join onto each frame row the values ``offset`` months later (earlier if negative)."""
+        columns = []
+        for i, offset in enumerate(offsets):
             shifted = values.select(
-                period=(values.period + ibis.interval(months=back)).cast("date"),
+                period=(values.period - ibis.interval(months=offset)).cast("date"),
                 subject=values.subject,
-                **{f"n{back}": values.num, f"d{back}": values.den},
+                **{f"n{i}": values.num, f"d{i}": values.den},
             )
             frame = frame.left_join(shifted, ["period", "subject"]).select(
-                *frame.columns, f"n{back}", f"d{back}"
+                *frame.columns, f"n{i}", f"d{i}"
             )
-        terms = [(frame[f"n{i}"], frame[f"d{i}"]) for i in range(1, definition.count + 1)]
+            columns.append((f"n{i}", f"d{i}"))
+        return frame, [(frame[n], frame[d]) for n, d in columns]
+
+    def previous_series(self, metric: m.Metric, definition: m.OverPrevious) -> ir.Table:
+        """An aggregate over the previous N periods (of the operand's cadence)."""
+        step = m.PERIOD_MONTHS[self.kind_of(metric)]
+        frame = self.frame(metric.grain, self.kind_of(metric))
+        offsets = [-back * step for back in range(1, definition.count + 1)]
+        frame, terms = self.gathered(frame, self.series[definition.metric], offsets)
         defined = [n.notnull() & d.notnull() for n, d in terms]
         count = sum(ibis.ifelse(ok, 1, 0) for ok in defined)
-        total = _exact_sum(terms)
-        result = definition.aggregate.finish(total, Exact.of(count))
+        result = definition.aggregate.finish(s.exact_sum(terms), Exact.of(count))
         complete = ibis.and_(*defined) if definition.aggregate.strict_over_previous else count > 0
         return frame.select(
             "period",
@@ -221,11 +257,84 @@ class _Planner:
             den=ibis.ifelse(complete, result.den, ibis.null(EXACT)),
         )
 
-    # -- values on a frame -------------------------------------------------------------
+    def shifted_series(self, metric: m.Metric, definition: m.Shifted) -> ir.Table:
+        """The operand moved later by some periods: its earlier value, here."""
+        step = m.PERIOD_MONTHS[self.kind_of(metric)]
+        values = self.series[definition.metric]
+        return values.select(
+            period=(values.period + ibis.interval(months=definition.periods * step)).cast("date"),
+            subject=values.subject,
+            num=values.num,
+            den=values.den,
+        )
+
+    def rollup_series(self, metric: m.Metric, definition: m.Rollup) -> ir.Table:
+        """Monthly values of the period: mean or sum of the defined ones, or the last one."""
+        frame = self.frame(metric.grain, self.cadence)
+        offsets = list(range(m.PERIOD_MONTHS[self.cadence]))
+        frame, terms = self.gathered(frame, self.series[definition.metric], offsets)
+        defined = [n.notnull() & d.notnull() for n, d in terms]
+        count = sum(ibis.ifelse(ok, 1, 0) for ok in defined)
+        if definition.how == "last":
+            num = ibis.cases(
+                *((ok, n) for ok, (n, _) in reversed(list(zip(defined, terms, strict=True)))),
+                else_=ibis.null(EXACT),
+            )
+            den = ibis.cases(
+                *((ok, d) for ok, (_, d) in reversed(list(zip(defined, terms, strict=True)))),
+                else_=ibis.null(EXACT),
+            )
+            return frame.select("period", "subject", num=num.cast(EXACT), den=den.cast(EXACT))
+        total = s.exact_sum(terms)
+        result = total / Exact.of(count) if definition.how == "mean" else total
+        some = count > 0
+        return frame.select(
+            "period",
+            "subject",
+            num=ibis.ifelse(some, result.num, ibis.null(EXACT)),
+            den=ibis.ifelse(some, result.den, ibis.null(EXACT)),
+        )
+
+    def peer_series(self, definition: m.Peer) -> ir.Table:
+        """A reference over every subject with a value in the period, or each one's rank."""
+        values = self.series[definition.metric]
+        values = values.filter(values.num.notnull() & values.den.notnull())
+        key = s.order_key(values.num, values.den)
+        if definition.function == "mean":
+            totals = s.group_sum(values, ["period"])
+            result = Exact(totals.num, totals.den) / Exact.of(totals["count"])
+            return totals.select(
+                "period", subject=ibis.literal(STORE_SUBJECT), num=result.num, den=result.den
+            )
+        if definition.function == "rank":
+            order = key.asc() if definition.ascending else key.desc()
+            ranked = values.mutate(rank=ibis.rank().over(group_by="period", order_by=order) + 1)
+            return ranked.select(
+                "period", "subject", num=ranked["rank"].cast(EXACT), den=ibis.literal(1, EXACT)
+            )
+        ordered = values.mutate(
+            position=ibis.row_number().over(group_by="period", order_by=[key, values.subject]) + 1,
+            n=values.subject.count().over(group_by="period"),
+        )
+        if definition.function == "median":
+            low, high = (ordered.n + 1) // 2, ordered.n // 2 + 1
+        else:
+            share = definition.share
+            # nearest rank: ceil(share * n), in integers
+            low = (ordered.n * share.numerator + share.denominator - 1) // share.denominator
+            high = low
+        picked = ordered.filter((ordered.position == low) | (ordered.position == high))
+        middle = s.group_sum(picked.select("period", "num", "den"), ["period"])
+        result = Exact(middle.num, middle.den) / Exact.of(middle["count"])
+        return middle.select(
+            "period", subject=ibis.literal(STORE_SUBJECT), num=result.num, den=result.den
+        )
+
+    # -- values on a frame -----------------------------------------------------------------
 
     def with_values(self, frame: ir.Table, *exprs: m.Expr | None) -> ir.Table:
         """Join the series of every metric the expressions read onto the frame."""
-        for name in sorted({n for e in exprs if e is not None for n in _metric_names(e)}):
+        for name in sorted({n for e in exprs if e is not None for n in m.metric_names(e)}):
             metric = self.scheme.metric(name)
             values = self.series[name]
             alias = self.alias(name)
@@ -240,12 +349,14 @@ class _Planner:
         return frame
 
     def alias(self, metric: str) -> str:
+        """A column prefix for a metric joined onto a frame."""
         return f"m{[x.name for x in self.scheme.metrics].index(metric)}"
 
     def value(self, expr: m.Expr, frame: ir.Table) -> Exact:
+        """The exact value of an expression on a frame with its metrics joined."""
         match expr:
             case m.Constant(value=v):
-                return Exact.constant(v.numerator, v.denominator)
+                return s.constant(v)
             case m.MetricValue(metric=name):
                 alias = self.alias(name)
                 return Exact(frame[f"{alias}_n"], frame[f"{alias}_d"])
@@ -254,9 +365,31 @@ class _Planner:
                 return {"+": left + right, "-": left - right, "*": left * right, "/": left / right}[
                     op
                 ]
+            case m.Choose(cases=cases, otherwise=otherwise, guard=guard):
+                return self.choose(cases, otherwise, guard, frame)
         raise TypeError(f"not a value: {expr!r}")
 
+    def choose(self, cases, otherwise, guard, frame: ir.Table) -> Exact:
+        """The value of the first case that holds (see ``m.Choose``)."""
+        values = [(self.condition(c, frame), self.value(v, frame)) for c, v in cases]
+        fallback = (
+            self.value(otherwise, frame)
+            if otherwise is not None
+            else Exact(ibis.null(EXACT), ibis.null(EXACT))
+        )
+        ready = ibis.and_(*(self.value(g, frame).is_defined() for g in guard)) if guard else None
+
+        def pick(part: str) -> ir.Value:
+            chosen = ibis.cases(
+                *((c.fill_null(False), getattr(v, part)) for c, v in values),
+                else_=getattr(fallback, part),
+            ).cast(EXACT)
+            return chosen if ready is None else ibis.ifelse(ready, chosen, ibis.null(EXACT))
+
+        return Exact(pick("num"), pick("den"))
+
     def condition(self, expr: m.Expr, frame: ir.Table) -> ir.BooleanValue:
+        """A boolean column for a condition; null where a value it compares is n/a."""
         match expr:
             case m.Comparison(operator=op, left=a, right=b):
                 return self.value(a, frame).compare(op, self.value(b, frame))
@@ -266,125 +399,12 @@ class _Planner:
                 return self.condition(a, frame) | self.condition(b, frame)
             case m.Negation(operand=a):
                 return ~self.condition(a, frame)
+            case m.IsDefined(operand=a):
+                return self.value(a, frame).is_defined()
         raise TypeError(f"not a condition: {expr!r}")
 
-    # -- rules -------------------------------------------------------------------------
 
-    def rule_results(self, rule: m.Rule, role_name: str) -> ir.Table:
-        """One row per subject and assessed period: the clause that fired and its amount.
-
-        A rule whose values include an n/a pays 0 with status n/a.
-        """
-        role = self.scheme.role(role_name)
-        grain = None if role.store_level else role.name
-        exprs = [c.condition for c in rule.clauses] + [rule.subject_value, rule.reference_value]
-        frame = self.with_values(self.frame(grain, self.assessed_first), *exprs)
-        # n/a spreads through exact arithmetic, so checking every compared value covers every
-        # metric the rule reads and every division by zero
-        compared = [v for c in rule.clauses for v in _compared_values(c.condition)]
-        defined = ibis.and_(*(self.value(v, frame).is_defined() for v in compared))
-        fired = ibis.cases(
-            *((self.condition(c.condition, frame), i + 1) for i, c in enumerate(rule.clauses)),
-            else_=0,
-        )
-        amount = ibis.cases(
-            *(
-                (fired == i + 1, ibis.literal(c.amount, type=MONEY))
-                for i, c in enumerate(rule.clauses)
-            ),
-            else_=ibis.literal(rule.otherwise or Decimal(0), type=MONEY),
-        )
-        subject_value = self.optional_value(rule.subject_value, frame)
-        reference = self.optional_value(rule.reference_value, frame)
-        relation = subject_value.sign_against(reference)
-        return frame.select(
-            period=frame.period,
-            role=ibis.literal(role.name),
-            subject=frame.subject,
-            rule=ibis.literal(rule.id),
-            clause=ibis.ifelse(defined, fired, ibis.null("int64")).cast("int64"),
-            amount=ibis.ifelse(defined, amount, ibis.literal(0, type=MONEY)),
-            status=ibis.ifelse(defined, "ok", "n/a"),
-            value_num=subject_value.num,
-            value_den=subject_value.den,
-            reference_num=reference.num,
-            reference_den=reference.den,
-            relation=ibis.ifelse(defined, relation, ibis.null("int8")),
-        )
-
-    def optional_value(self, expr: m.Expr | None, frame: ir.Table) -> Exact:
-        if expr is None:
-            return Exact(ibis.null(EXACT), ibis.null(EXACT))
-        return self.value(expr, frame)
-
-
-def _exact_sum(terms: list[tuple[ir.Value, ir.Value]]) -> Exact:
-    """Sum fractions exactly; absent terms count as 0/1. The common denominator is the product
-    of all denominators, written so that each term appears once (no nested re-expansion).
-    """
-    nums = [n.cast(EXACT).fill_null(0) for n, _ in terms]
-    dens = [d.cast(EXACT).fill_null(1) for _, d in terms]
-    numerator = sum(
-        (nums[i] * _product(dens[:i] + dens[i + 1 :]) for i in range(len(terms))),
-        start=ibis.literal(0, type=EXACT),
-    )
-    return Exact(numerator, _product(dens))
-
-
-def _product(values: list[ir.Value]) -> ir.Value:
-    result: ir.Value = ibis.literal(1, type=EXACT)
-    for value in values:
-        result = result * value
-    return result
-
-
-def _compared_values(condition: m.Expr) -> list[m.Expr]:
-    match condition:
-        case m.Comparison(left=a, right=b):
-            return [a, b]
-        case m.BoolOp(left=a, right=b):
-            return _compared_values(a) + _compared_values(b)
-        case m.Negation(operand=a):
-            return _compared_values(a)
-    return []
-
-
-def _metric_names(expr: m.Expr) -> set[str]:
-    match expr:
-        case m.MetricValue(metric=name):
-            return {name}
-        case (
-            m.Arithmetic(left=a, right=b)
-            | m.Comparison(left=a, right=b)
-            | m.BoolOp(left=a, right=b)
-        ):
-            return _metric_names(a) | _metric_names(b)
-        case m.Negation(operand=a):
-            return _metric_names(a)
-    return set()
-
-
-def _operands(metric: m.Metric) -> set[str]:
-    definition = metric.definition
-    if isinstance(definition, m.OverMapping | m.OverPrevious):
-        return {definition.metric}
-    if isinstance(definition, m.Derived):
-        return _metric_names(definition.expr)
-    return set()
-
-
-def _plain(value: Fraction) -> int | Fraction:
+def _plain(value):
+    if isinstance(value, str):
+        return value
     return value.numerator if value.denominator == 1 else value
-
-
-def _check_plugin_output(spec, table: ir.Table, grain: str | None) -> None:
-    """A plugin's metric must return the declared columns; say which plugin when it does not."""
-    expected = {"period", "num", "den"} | ({"subject"} if grain else set())
-    missing = expected - set(getattr(table, "columns", ()))
-    if missing:
-        fail(
-            "E403",
-            f"metric {spec.qualified_name} returned no column(s) {', '.join(sorted(missing))}",
-            None,
-            f"this is a bug in the plugin {spec.plugin!r}; report it to its authors",
-        )

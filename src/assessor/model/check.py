@@ -15,32 +15,55 @@ import attrs
 
 from assessor.errors import Diagnostic, Span, raise_if_errors, suggest
 from assessor.model import scheme as m
+from assessor.model.check_cards import CardChecks
 from assessor.model.registry import AggregateSpec, MetricSpec, Registry, TableSpec
 from assessor.model.units import UNIT_WORDS, Unit, combine, comparable, parse_quantity, quantity_of
 from assessor.syntax import ast
 
 BUILTIN_PLUGIN = "builtin"
-SUPPORTED_PERIODS = ("month",)
 _CANONICAL = {"==": "=", "≤": "<=", "≥": ">=", "≠": "!="}
+ROLLUPS = ("mean", "sum", "last")
+HIT_POLICIES = ("first", "unique", "collect")
+# words for `over previous N <word>`: periods of the scheme's kind, or that kind by name
+_PERIOD_WORDS = {
+    "periods": None,
+    "period": None,
+    "months": "month",
+    "month": "month",
+    "个月": "month",
+    "quarters": "quarter",
+    "quarter": "quarter",
+    "个季度": "quarter",
+    "half-years": "half",
+    "halves": "half",
+    "years": "year",
+    "year": "year",
+    "年": "year",
+}
+# functions of the language itself, not of a plugin
+_SHIFTS = ("previous", "last_year")
+_EXTREMA = ("min", "max")
+_PEERS = ("mean", "median", "percentile", "rank")
 # A grain: the role whose subjects a value is per, or None for the store as a whole.
 Grain = str | None
 
 
 def check_scheme(
     tree: ast.SchemeText, registry: Registry, overrides: Mapping[str, str] | None = None
-) -> m.Scheme:
+) -> tuple[m.Scheme, list[Diagnostic]]:
     """Check a parsed scheme against the installed plugins and apply parameter overrides.
 
-    Raises :class:`~assessor.errors.AssessorError` carrying every error found.
+    Returns the checked scheme and the warnings (unused parameters and metrics). Raises
+    :class:`~assessor.errors.AssessorError` carrying every error found.
     """
     checker = _Checker(tree, registry, dict(overrides or {}))
     scheme = checker.run()
     raise_if_errors(checker.diagnostics)
-    return scheme
+    return scheme, [d for d in checker.diagnostics if d.severity == "warning"]
 
 
 @attrs.define
-class _Checker:
+class _Checker(CardChecks):
     tree: ast.SchemeText
     registry: Registry
     overrides: dict[str, str]
@@ -52,9 +75,16 @@ class _Checker:
     failed: set[str] = attrs.field(factory=set)  # metrics already reported as wrong
     tables: dict[str, TableSpec] = attrs.field(factory=dict)
     plugins: set[str] = attrs.field(factory=set)
+    period_kind: str = "month"
+    used: set[str] = attrs.field(factory=set)  # parameters and metrics read somewhere
+    card_owner: dict[str, ast.ScorecardDecl] = attrs.field(factory=dict)
+    cards: dict[str, m.Scorecard | None] = attrs.field(factory=dict)  # None: being built
 
     def error(self, code: str, message: str, span: Span | None, hint: str | None = None) -> None:
         self.diagnostics.append(Diagnostic(code, message, span, hint))
+
+    def warning(self, code: str, message: str, span: Span | None, hint: str | None = None) -> None:
+        self.diagnostics.append(Diagnostic(code, message, span, hint, severity="warning"))
 
     # -- the whole scheme --------------------------------------------------------------
 
@@ -72,18 +102,62 @@ class _Checker:
                 self.check_role(decl)
         for name in self.metric_decls:
             self.resolve_metric(name, self.metric_decls[name].name.span)
+        for decl in self.declarations(ast.ScorecardDecl):
+            self.scorecard(decl)
         rules = self.check_rules()
+        grades = tuple(g for d in self.declarations(ast.GradeDecl) if (g := self.grade(d)))
+        bonuses = tuple(b for d in self.declarations(ast.BonusDecl) if (b := self.bonus(d, grades)))
+        limits = tuple(x for d in self.declarations(ast.LimitDecl) if (x := self.limit(d)))
+        pools = tuple(x for d in self.declarations(ast.PoolDecl) if (x := self.pool(d)))
+        if not (rules or self.cards or grades or bonuses) and not self.diagnostics:
+            self.error(
+                "E222",
+                "the scheme has no rules, scorecards, grades or bonuses: it assesses nothing",
+                self.tree.header.span,
+                'add a rule, e.g. `rule r "label" for <role> when <condition> reward 200`, '
+                "or a scorecard",
+            )
+        self.warn_unused()
         return m.Scheme(
             title=header.title,
             plugins=tuple(sorted(self.plugins - {BUILTIN_PLUGIN})),
-            period_kind=header.period.text,
+            period_kind=self.period_kind,
+            review_kind=header.review.text if header.review else None,
             window=window,
             params=tuple(self.params.values()),
             roles=tuple(self.roles.values()),
             metrics=tuple(x for x in self.metrics.values() if x is not None),
             rules=rules,
             tables=tuple(self.tables[name] for name in sorted(self.tables)),
+            scorecards=tuple(c for c in self.cards.values() if c is not None),
+            grades=grades,
+            bonuses=bonuses,
+            limits=limits,
+            pools=pools,
         )
+
+    def declarations(self, kind: type) -> list:
+        """The declarations of one kind, in source order."""
+        return [d for d in self.tree.declarations if isinstance(d, kind)]
+
+    def warn_unused(self) -> None:
+        """Parameters and metrics nothing reads are probably left over from an edit."""
+        for param in self.params.values():
+            if param.name not in self.used and param.name not in self.overrides:
+                self.warning(
+                    "W201",
+                    f"parameter {param.name!r} is not used",
+                    param.span,
+                    "remove it, or use it in a metric or rule",
+                )
+        for name, decl in self.metric_decls.items():
+            if name not in self.used and name not in self.failed:
+                self.warning(
+                    "W202",
+                    f"metric {name!r} is not used",
+                    decl.name.span,
+                    "remove it, or use it in a rule, scorecard or grade",
+                )
 
     def check_plugins(self, uses: tuple[ast.Identifier, ...]) -> None:
         self.plugins = {BUILTIN_PLUGIN}
@@ -99,24 +173,43 @@ class _Checker:
                     or "install it, or see `assessor plugins` for what is installed",
                 )
 
-    def check_period(self, header: ast.Header) -> tuple[m.Month, m.Month] | None:
-        if header.period.text not in SUPPORTED_PERIODS:
+    def check_period(self, header: ast.Header) -> tuple[m.Period, m.Period] | None:
+        kinds = ", ".join(m.PERIOD_MONTHS)
+        if header.period.text not in m.PERIOD_MONTHS:
             self.error(
                 "E211",
                 f"period {header.period.text!r} is not supported",
                 header.period.span,
-                "write `period month`",
+                suggest(header.period.text, m.PERIOD_MONTHS) or f"periods: {kinds}",
+            )
+        else:
+            self.period_kind = header.period.text
+        review = header.review
+        if review is not None and (
+            review.text not in m.PERIOD_MONTHS
+            or m.PERIOD_MONTHS[review.text] >= m.PERIOD_MONTHS[self.period_kind]
+        ):
+            self.error(
+                "E211",
+                f"cannot review per {review.text!r} in a scheme assessed per {self.period_kind}",
+                review.span,
+                "a review is a shorter period than the assessment, e.g. "
+                "`period quarter review month`",
             )
         if header.window is None:
             return None
-        first, last = (m.Month.parse(x.text) for x in (header.window.first, header.window.last))
-        for month, ident in ((first, header.window.first), (last, header.window.last)):
-            if month is None:
+        first, last = (
+            m.Period.parse(x.text, self.period_kind)
+            for x in (header.window.first, header.window.last)
+        )
+        for period, ident in ((first, header.window.first), (last, header.window.last)):
+            if period is None:
                 self.error(
                     "E211",
-                    f"{ident.text!r} is not a month",
+                    f"{ident.text!r} is not a period of this scheme",
                     ident.span,
-                    "write months as YYYY-MM, e.g. 2015-08",
+                    "write months as YYYY-MM (e.g. 2015-08), quarters as YYYY-Qn, half-years as "
+                    "YYYY-Hn",
                 )
         if first is None or last is None:
             return None
@@ -133,24 +226,26 @@ class _Checker:
     def collect_names(self) -> None:
         seen: dict[str, ast.Identifier] = {}
         for decl in self.tree.declarations:
-            if isinstance(decl, ast.RuleDecl):
-                continue
-            earlier = seen.get(decl.name.text)
-            if earlier is not None:
-                self.error(
-                    "E206",
-                    f"{decl.name.text!r} is already defined at line {earlier.span.line}",
-                    decl.name.span,
-                    "give it another name",
-                )
-                continue
-            seen[decl.name.text] = decl.name
-            if isinstance(decl, ast.MetricDecl):
-                self.metric_decls[decl.name.text] = decl
+            for name in _declared_names(decl):
+                earlier = seen.get(name.text)
+                if earlier is not None:
+                    self.error(
+                        "E206",
+                        f"{name.text!r} is already defined at line {earlier.span.line}",
+                        name.span,
+                        "give it another name",
+                    )
+                    continue
+                seen[name.text] = name
+                if isinstance(decl, ast.MetricDecl):
+                    self.metric_decls[name.text] = decl
+                elif isinstance(decl, ast.ScorecardDecl):
+                    self.card_owner[name.text] = decl
 
     # -- parameters --------------------------------------------------------------------
 
     def check_param(self, decl: ast.ParamDecl) -> None:
+        """A parameter's value, with its unit."""
         value = self.quantity(decl.value)
         if value is not None:
             self.params[decl.name.text] = m.Param(decl.name.text, decl.label, *value, decl.span)
@@ -256,13 +351,83 @@ class _Checker:
         self.metrics[name] = None
         grain = self.grain(decl.grain)
         definition, unit = self.definition(decl.expr, grain)
-        if definition is None or unit is None:
+        missing = self.metric_policy(decl.missing)
+        if definition is None or unit is None or missing is False:
             del self.metrics[name]
             self.failed.add(name)
             return None
-        metric = m.Metric(name, decl.label, grain, unit, definition, decl.span)
+        monthly = self.is_monthly(definition)
+        if decl.rollup is not None:
+            definition, monthly = self.rollup(decl, definition, unit, grain, monthly)
+            if definition is None:
+                del self.metrics[name]
+                self.failed.add(name)
+                return None
+        metric = m.Metric(name, decl.label, grain, unit, definition, decl.span, monthly, missing)
+        del self.metrics[name]  # re-inserted after its operands: dependency order
         self.metrics[name] = metric
         return metric
+
+    def metric_policy(self, policy: ast.Policy | None) -> str | Fraction | bool | None:
+        """A metric's ``missing``: "n/a", "carry", a default value; False when wrong."""
+        if policy is None:
+            return None
+        if policy.kind == "exclude":
+            return "n/a"  # n/a values are always left out of peer references
+        if policy.kind == "default":
+            value = self.quantity(policy.default)
+            return False if value is None else value[0]
+        return policy.kind
+
+    def rollup(
+        self,
+        decl: ast.MetricDecl,
+        definition: m.MetricDefinition,
+        unit: Unit,
+        grain: Grain,
+        monthly: bool,
+    ) -> tuple[m.MetricDefinition | None, bool]:
+        """``rollup mean``: the monthly values of the expression, rolled up per period."""
+        how = decl.rollup
+        if how.text not in ROLLUPS:
+            self.error(
+                "E223",
+                f"cannot roll up by {how.text!r}",
+                how.span,
+                suggest(how.text, ROLLUPS) or "write `rollup mean`, `rollup sum` or `rollup last`",
+            )
+            return None, monthly
+        if not monthly:
+            self.error(
+                "E223",
+                f"{decl.name.text!r} already has one value per period: there is nothing to roll up",
+                how.span,
+                "remove `rollup`; only monthly values (plugin metrics, kpi) roll up",
+            )
+            return None, monthly
+        inner = f"{decl.name.text} (monthly)"
+        self.metrics[inner] = m.Metric(inner, decl.label, grain, unit, definition, decl.span, True)
+        return m.Rollup(how.text, inner), False
+
+    def is_monthly(self, definition: m.MetricDefinition) -> bool:
+        """Whether a definition's values are per month: plugin data not yet rolled up.
+
+        In a monthly scheme every value is per month and per period alike.
+        """
+        if isinstance(definition, m.PluginMetric):
+            return True
+        if isinstance(definition, m.Rollup | m.RubricScore):
+            return False
+        operands = m.operands(definition)
+        flags = {self.metrics[name].monthly for name in operands if self.metrics.get(name)}
+        if len(flags) > 1 and self.period_kind != "month":
+            self.error(
+                "E224",
+                f"this mixes monthly values with values per {self.period_kind}",
+                None,
+                "roll the monthly values up first: declare a metric with `rollup mean`",
+            )
+        return True in flags
 
     def grain(self, role: ast.Identifier | None) -> Grain:
         if role is None:
@@ -283,7 +448,15 @@ class _Checker:
     def definition(
         self, expr: ast.Expr, grain: Grain, inline: bool = False
     ) -> tuple[m.MetricDefinition | None, Unit | None]:
-        if isinstance(expr, ast.Call) and expr.function.text not in self.registry.aggregates:
+        if isinstance(expr, ast.Call) and expr.function.text in _SHIFTS:
+            return self.shifted(expr, grain)
+        if isinstance(expr, ast.OverPeers):
+            return self.peer(expr, grain)
+        if (
+            isinstance(expr, ast.Call)
+            and expr.function.text not in self.registry.aggregates
+            and expr.function.text not in _EXTREMA
+        ):
             spec = self.plugin_metric(expr.function)
             if spec is None:
                 return None, None
@@ -391,7 +564,20 @@ class _Checker:
             values.append((param.name, value))
         return tuple(values) if ok else None
 
-    def constant_argument(self, spec: MetricSpec, param, argument: ast.Argument) -> Fraction | None:
+    def constant_argument(
+        self, spec: MetricSpec, param, argument: ast.Argument
+    ) -> Fraction | str | None:
+        if param.text or isinstance(argument.value, ast.Text):
+            if param.text and isinstance(argument.value, ast.Text):
+                return argument.value.value
+            self.error(
+                "E207",
+                f"{spec.name}: {param.name!r} "
+                + ("is text in quotes" if param.text else "is a number, not text"),
+                argument.span,
+                f'write e.g. {spec.name}("响应率")' if param.text else _signature(spec),
+            )
+            return None
         value = self.expr(argument.value, None)
         if value is None:
             return None
@@ -428,7 +614,7 @@ class _Checker:
         return value.value
 
     def check_metric_grain(self, spec: MetricSpec, grain: Grain, span: Span) -> None:
-        if grain is None:
+        if grain is None or spec.by_subject_value:
             return
         role = self.roles[grain]
         if role.table != spec.subject_table:
@@ -487,20 +673,29 @@ class _Checker:
         if not visible:
             self.wrong_grain(member, grain, expr.operand.span)
             member = None
-        count = self.quantity(expr.count)
-        if count is not None and (
-            count[1] != Unit.MONTHS or count[0].denominator != 1 or count[0] < 1
-        ):
-            self.error(
-                "E207",
-                "`over previous` needs a whole number of months",
-                expr.count.span,
-                "write e.g. `over previous 3 months`",
-            )
-            count = None
+        count = self.period_count(expr.count, member)
         if None in (aggregate, member, count):
             return None, None
-        return m.OverPrevious(aggregate, member.name, int(count[0])), member.unit
+        return m.OverPrevious(aggregate, member.name, count), member.unit
+
+    def period_count(self, count: ast.Quantity, member: m.Metric | None) -> int | None:
+        """``3 months`` / ``2 quarters`` / ``3 periods``: a whole number of the member's own
+        periods (months for monthly values, else the scheme's period).
+        """
+        word = count.unit.text if count.unit else None
+        own = "month" if member is None or member.monthly else self.period_kind
+        kind = _PERIOD_WORDS.get(word or "", "?")
+        if kind is None:
+            kind = own
+        if kind != own or count.value != count.value.to_integral_value() or count.value < 1:
+            self.error(
+                "E207",
+                f"`over previous` needs a whole number of {own}s",
+                count.span,
+                f"write e.g. `over previous 3 {own}s` or `over previous 3 periods`",
+            )
+            return None
+        return int(count.value)
 
     def aggregate(self, function: ast.Identifier) -> AggregateSpec | None:
         spec = self.registry.aggregates.get(function.text)
@@ -514,6 +709,126 @@ class _Checker:
             )
         return spec
 
+    def extremum(self, call: ast.Call, grain: Grain) -> m.Expr | None:
+        """``min(a, b)`` / ``max(a, b)``: n/a when either is."""
+        if len(call.arguments) != 2 or any(a.keyword for a in call.arguments):
+            self.error(
+                "E210",
+                f"{call.function.text} takes two values",
+                call.span,
+                f"write e.g. {call.function.text}(score, 100)",
+            )
+            return None
+        left, right = (self.expr(a.value, grain) for a in call.arguments)
+        if left is None or right is None:
+            return None
+        if not comparable(left.unit, right.unit):
+            self.error(
+                "E212",
+                f"cannot compare {left.unit.value} with {right.unit.value}",
+                call.span,
+                "both values need the same unit",
+            )
+            return None
+        operator = "<=" if call.function.text == "min" else ">="
+        unit = left.unit if left.unit != Unit.NUMBER else right.unit
+        test = m.Comparison(operator, left, right, call.span)
+        return m.Choose(((test, left),), right, (left, right), unit, call.span)
+
+    def shifted(self, call: ast.Call, grain: Grain) -> tuple[m.Shifted | None, Unit | None]:
+        """``previous(x)`` and ``last_year(x)``: x some periods earlier."""
+        if len(call.arguments) != 1 or call.arguments[0].keyword:
+            self.error(
+                "E210",
+                f"{call.function.text} takes one metric",
+                call.span,
+                f"write e.g. {call.function.text}(得分)",
+            )
+            return None, None
+        member = self.operand_metric(call.arguments[0].value)
+        if member is None:
+            return None, None
+        if member.grain != grain and member.grain is not None:
+            self.wrong_grain(member, grain, call.span)
+            return None, None
+        months = 1 if member.monthly else m.PERIOD_MONTHS[self.period_kind]
+        back = 1 if call.function.text == "previous" else 12 // months
+        return m.Shifted(member.name, back), member.unit
+
+    def peer(self, expr: ast.OverPeers, grain: Grain) -> tuple[m.Peer | None, Unit | None]:
+        """``mean(x over all)`` and friends: a reference over every subject of x's role."""
+        function = expr.function.text
+        member = self.operand_metric(expr.operand)
+        if function not in _PEERS:
+            self.error(
+                "E202",
+                f"{function!r} cannot be taken over all subjects",
+                expr.function.span,
+                suggest(function, _PEERS) or "use mean, median, percentile or rank",
+            )
+            return None, None
+        if member is None:
+            return None, None
+        if member.grain is None:
+            self.error(
+                "E208",
+                f"{member.name!r} is a store-level metric: it has no peers",
+                expr.operand.span,
+                "compare subjects of a role: use a metric declared `for` a role",
+            )
+            return None, None
+        share, ascending = self.peer_arguments(expr, function)
+        if share is False:
+            return None, None
+        if function == "rank":
+            if grain != member.grain:
+                self.wrong_grain(member, grain, expr.span)
+                return None, None
+            return m.Peer(function, member.name, None, ascending), Unit.COUNT
+        return m.Peer(function, member.name, share, False), member.unit
+
+    def peer_arguments(self, expr: ast.OverPeers, function: str) -> tuple:
+        """(share for percentile, ascending for rank), or (False, False) when wrong."""
+        arguments = expr.arguments
+        if function == "percentile":
+            value = self.expr(arguments[0].value, None) if len(arguments) == 1 else None
+            if (
+                not isinstance(value, m.Constant)
+                or value.unit != Unit.RATIO
+                or not 0 < value.value <= 1
+            ):
+                self.error(
+                    "E210",
+                    "percentile needs one share between 0% and 100%",
+                    expr.span,
+                    "write e.g. percentile(x over all, 80%)",
+                )
+                return False, False
+            return value.value, False
+        if function == "rank":
+            words = [a.value.name.text for a in arguments if isinstance(a.value, ast.NameRef)]
+            if (
+                len(arguments) > 1
+                or len(words) != len(arguments)
+                or not set(words)
+                <= {
+                    "ascending",
+                    "descending",
+                }
+            ):
+                self.error(
+                    "E210",
+                    "rank takes at most one word: ascending (1 = lowest) or descending",
+                    expr.span,
+                    "write rank(x over all) or rank(x over all, ascending)",
+                )
+                return False, False
+            return None, words == ["ascending"]
+        if arguments:
+            self.error("E210", f"{function} over all takes no other argument", expr.span, None)
+            return False, False
+        return None, False
+
     def operand_metric(self, operand: ast.Expr) -> m.Metric | None:
         if not isinstance(operand, ast.NameRef):
             self.error(
@@ -524,6 +839,11 @@ class _Checker:
             )
             return None
         name = operand.name
+        self.used.add(name.text)
+        if name.text in self.card_owner:
+            if self.scorecard(self.card_owner[name.text], used_at=name.span) is None:
+                return None
+            return self.metrics.get(name.text)
         if name.text not in self.metric_decls:
             self.unknown_value(name)
             return None
@@ -538,8 +858,18 @@ class _Checker:
                 return m.Constant(*value, expr.span) if value else None
             case ast.NameRef():
                 return self.name_value(expr.name, grain)
-            case ast.Call() | ast.OverMapping() | ast.OverPrevious():
+            case ast.Call() if expr.function.text in _EXTREMA:
+                return self.extremum(expr, grain)
+            case ast.Call() | ast.OverMapping() | ast.OverPrevious() | ast.OverPeers():
                 return self.inline_metric(expr, grain)
+            case ast.Text():
+                self.error(
+                    "E207",
+                    'text in quotes is only an argument, such as the indicator in kpi("响应率")',
+                    expr.span,
+                    "compare numbers, or name a metric",
+                )
+                return None
             case ast.Binary():
                 return self.arithmetic(expr, grain)
             case ast.Compare():
@@ -559,9 +889,19 @@ class _Checker:
         raise TypeError(f"unexpected syntax node {expr!r}")
 
     def name_value(self, name: ast.Identifier, grain: Grain) -> m.Expr | None:
+        self.used.add(name.text)
         param = self.params.get(name.text)
         if param is not None:
             return m.Constant(param.value, param.unit, name.span, param=param.name)
+        if name.text in self.card_owner:
+            card = self.scorecard(self.card_owner[name.text], used_at=name.span)
+            metric = self.metrics.get(name.text) if card else None
+            if metric is None:
+                return None
+            if metric.grain != grain:
+                self.wrong_grain(metric, grain, name.span)
+                return None
+            return m.MetricValue(metric.name, metric.unit, name.span)
         if name.text in self.metric_decls:
             metric = self.resolve_metric(name.text, name.span)
             if metric is None:
@@ -604,11 +944,14 @@ class _Checker:
         definition, unit = self.definition(expr, grain, inline=True)
         if definition is None or unit is None:
             return None
-        if isinstance(definition, m.OverPrevious):
+        if isinstance(definition, m.OverPrevious | m.Shifted):
             grain = self.metrics[definition.metric].grain
+        if isinstance(definition, m.Peer) and definition.function != "rank":
+            grain = None  # one reference value per period, visible at every grain
         name = _describe_definition(definition) + (f" for {grain}" if grain else "")
         if name not in self.metrics:
-            self.metrics[name] = m.Metric(name, None, grain, unit, definition, expr.span)
+            monthly = self.is_monthly(definition)
+            self.metrics[name] = m.Metric(name, None, grain, unit, definition, expr.span, monthly)
         return m.MetricValue(name, unit, expr.span)
 
     def arithmetic(self, expr: ast.Binary, grain: Grain) -> m.Expr | None:
@@ -669,13 +1012,6 @@ class _Checker:
                     )
                 elif rule is not None:
                     rules[rule.id] = rule
-        if not any(isinstance(d, ast.RuleDecl) for d in self.tree.declarations):
-            self.error(
-                "E222",
-                "the scheme has no rules, so it pays nothing to anyone",
-                self.tree.header.span,
-                'add a rule, e.g. `rule r "label" for <role> when <condition> reward 200`',
-            )
         return tuple(rules.values())
 
     def check_rule(self, decl: ast.RuleDecl) -> m.Rule | None:
@@ -700,21 +1036,33 @@ class _Checker:
                 "write one rule per role",
             )
         grain = grains[0] if grains else None
+        hit = decl.hit.text if decl.hit else "first"
+        if hit not in HIT_POLICIES:
+            self.error(
+                "E225",
+                f"unknown hit policy {hit!r}",
+                decl.hit.span,
+                suggest(hit, HIT_POLICIES) or "write `hit first`, `hit unique` or `hit collect`",
+            )
         clauses = []
         for when in decl.clauses:
             condition = self.condition(when.condition, grain)
+            self.require_period_values(condition, when.condition.span)
             amount = self.amount(when.outcome)
             if condition is not None and amount is not None:
                 clauses.append(m.Clause(condition, amount, when.span))
         otherwise = self.amount(decl.otherwise) if decl.otherwise else None
         if len(clauses) != len(decl.clauses) or len(grains) != len(decl.roles):
             return None
+        if hit == "first":
+            self.check_reachable([c.condition for c in clauses], [w.span for w in decl.clauses])
         first = clauses[0].condition
         compared = first if isinstance(first, m.Comparison) else None
         return m.Rule(
             id=decl.name.text if decl.name else decl.label or "",
             label=decl.label,
             roles=tuple(r.text for r in decl.roles),
+            hit=hit,
             clauses=tuple(clauses),
             otherwise=otherwise,
             subject_value=compared.left if compared else None,
@@ -747,11 +1095,27 @@ class _Checker:
         return -exact if outcome.kind == "penalty" else exact
 
 
+def _declared_names(decl: ast.Declaration) -> list[ast.Identifier]:
+    """The names a declaration introduces: a scorecard's own and those of its named items."""
+    if isinstance(decl, ast.RuleDecl | ast.LimitDecl | ast.PoolDecl):
+        return []
+    if isinstance(decl, ast.ScorecardDecl):
+        items = [*decl.items, *decl.dimensions]
+        items += [i for d in decl.dimensions for i in d.items]
+        return [decl.name, *(i.name for i in items if i.name is not None)]
+    return [decl.name]
+
+
 def _describe_definition(definition: m.MetricDefinition) -> str:
     """A readable name for a metric written inline, such as ``mean(x over previous 3 months)``."""
     match definition:
         case m.OverPrevious(aggregate=a, metric=name, count=n):
-            return f"{a.name}({name} over previous {n} months)"
+            return f"{a.name}({name} over previous {n} periods)"
+        case m.Shifted(metric=name, periods=n):
+            return f"{name} {n} period(s) earlier"
+        case m.Peer(function=f, metric=name, share=share, ascending=ascending):
+            extra = f", {share * 100}%" if share is not None else ", ascending" * ascending
+            return f"{f}({name} over all{extra})"
         case m.OverMapping(aggregate=a, metric=name, table=t, member_column=c):
             return f"{a.name}({name} of {t}.{c})"
         case m.PluginMetric(spec=spec, arguments=args):

@@ -15,7 +15,11 @@ import attrs
 
 from assessor.model.units import Unit
 
-ColumnType = Literal["integer", "text", "date", "decimal"]
+# the built-in inputs every scheme may read (declared by assessor.plugins.builtin)
+KPI_VALUES = "kpi_values"
+RATINGS = "ratings"
+
+ColumnType = Literal["integer", "text", "date", "decimal", "month"]
 
 
 @attrs.frozen
@@ -42,6 +46,8 @@ class TableSpec:
     columns: tuple[ColumnSpec, ...]
     time_column: str | None = None
     plugin: str = ""
+    # columns that identify a row: two rows with the same values are a data error
+    key: tuple[str, ...] = ()
 
     def column(self, name: str) -> ColumnSpec | None:
         """The column of that name, or None."""
@@ -57,6 +63,8 @@ class MetricParam:
     integer: bool = False
     minimum: Decimal | None = None
     description: str = ""
+    # a text argument, such as the indicator name of kpi("响应率")
+    text: bool = False
 
 
 @attrs.frozen
@@ -68,6 +76,8 @@ class MetricSpec:
     ``num`` and ``den`` (the exact value is num / den; den 0 or null means n/a).
     ``subject_table`` is the input whose columns may key subjects: the metric can be computed
     for any role drawn from a column of that table, and for the store as a whole.
+    ``by_subject_value``: the metric is keyed by a ``subject`` column of its own and serves any
+    role whose subjects have those values (the built-in ``kpi``).
     """
 
     name: str
@@ -82,6 +92,7 @@ class MetricSpec:
     # num and den are counts a person recognises (lost customers / visits), worth showing
     shows_fraction: bool = True
     plugin: str = ""
+    by_subject_value: bool = False
 
     @property
     def qualified_name(self) -> str:

@@ -49,6 +49,78 @@ class Month:
         return f"{self.year:04d}-{self.month:02d}"
 
 
+PERIOD_MONTHS = {"month": 1, "quarter": 3, "half": 6, "year": 12}
+_PERIOD_TEXT = re.compile(r"(\d{4})(?:-(?:(\d{2})|Q([1-4])|H([12])))?")
+
+
+@attrs.frozen(order=True)
+class Period:
+    """A month, quarter, half-year or year, ordered within its kind.
+
+    ``index`` counts periods of the kind from year 0: a quarter's is year * 4 + quarter - 1.
+    """
+
+    kind: str
+    index: int
+
+    @classmethod
+    def parse(cls, text: str, kind: str) -> Period | None:
+        """The period of ``kind`` containing ``2026-03``, ``2026-Q1``, ``2026-H1`` or ``2026``;
+        None when the text is not one of those forms (or a quarter within a month scheme).
+        """
+        match = _PERIOD_TEXT.fullmatch(text.strip())
+        if not match:
+            return None
+        year, month, quarter, half = match.groups()
+        if month is not None:
+            if not 1 <= int(month) <= 12:
+                return None
+            first, span = int(month), 1
+        elif quarter is not None:
+            first, span = (int(quarter) - 1) * 3 + 1, 3
+        elif half is not None:
+            first, span = (int(half) - 1) * 6 + 1, 6
+        else:
+            first, span = 1, 12
+        if span > PERIOD_MONTHS[kind]:
+            return None  # a quarter does not name a single month
+        return cls.containing(Month(int(year) * 12 + first - 1), kind)
+
+    @classmethod
+    def containing(cls, month: Month, kind: str) -> Period:
+        """The period of ``kind`` that a month falls in."""
+        return cls(kind, month.index // PERIOD_MONTHS[kind])
+
+    @property
+    def months(self) -> int:
+        """How many months the period has."""
+        return PERIOD_MONTHS[self.kind]
+
+    @property
+    def first_month(self) -> Month:
+        """The period's first month."""
+        return Month(self.index * self.months)
+
+    @property
+    def last_month(self) -> Month:
+        """The period's last month."""
+        return self.first_month.plus(self.months - 1)
+
+    def plus(self, periods: int) -> Period:
+        """The period ``periods`` later (earlier when negative)."""
+        return Period(self.kind, self.index + periods)
+
+    def __str__(self) -> str:
+        first = self.first_month
+        if self.kind == "month":
+            return str(first)
+        if self.kind == "quarter":
+            return f"{first.year:04d}-Q{(first.month - 1) // 3 + 1}"
+        if self.kind == "half":
+            return f"{first.year:04d}-H{(first.month - 1) // 6 + 1}"
+        return f"{first.year:04d}"
+
+
 # Typed expressions -------------------------------------------------------------------------
 
 
@@ -110,7 +182,30 @@ class Negation:
     span: Span
 
 
-Expr = Constant | MetricValue | Arithmetic | Comparison | BoolOp | Negation
+@attrs.frozen
+class IsDefined:
+    """A condition: the value is not n/a."""
+
+    operand: Expr
+    span: Span
+
+
+@attrs.frozen
+class Choose:
+    """The value of the first case whose condition holds, else ``otherwise``.
+
+    n/a when any of ``guard`` is n/a (a band's value, min's operands), or when no case holds and
+    there is no ``otherwise``. A condition that is n/a does not hold.
+    """
+
+    cases: tuple[tuple[Expr, Expr], ...]
+    otherwise: Expr | None
+    guard: tuple[Expr, ...]
+    unit: Unit
+    span: Span
+
+
+Expr = Constant | MetricValue | Arithmetic | Comparison | BoolOp | Negation | IsDefined | Choose
 
 
 # Metric definitions ------------------------------------------------------------------------
@@ -155,12 +250,75 @@ class OverPrevious:
     count: int
 
 
-MetricDefinition = PluginMetric | Derived | OverMapping | OverPrevious
+@attrs.frozen
+class Rollup:
+    """Monthly values of a metric rolled up into the scheme's period: mean, sum or last."""
+
+    how: str
+    metric: str
+
+
+@attrs.frozen
+class Shifted:
+    """A metric's value ``periods`` periods (of its own cadence) earlier."""
+
+    metric: str
+    periods: int
+
+
+@attrs.frozen
+class Peer:
+    """A reference over all subjects of the metric's role in the period: mean, median,
+    percentile (nearest rank, ``share`` in 0..1) or rank (1 = highest unless ascending).
+    """
+
+    function: str
+    metric: str
+    share: Fraction | None = None
+    ascending: bool = False
+
+
+@attrs.frozen
+class Scale:
+    """A rating scale: numeric from ``low`` to ``high``, or letters with points."""
+
+    low: Fraction
+    high: Fraction
+    letters: tuple[tuple[str, Fraction], ...] = ()
+
+    @property
+    def maximum(self) -> Fraction:
+        """The best rating, worth 100 points."""
+        return max(p for _, p in self.letters) if self.letters else self.high
+
+
+@attrs.frozen
+class RubricScore:
+    """Ratings of ``criteria`` on ``scale``, aggregated across evaluators (mean, median,
+    trimmed), averaged over criteria and expressed in points (maximum = 100).
+
+    ``unrated``: "n/a" (any unrated criterion makes it n/a), "exclude" (left out), or a rating
+    assumed for an unrated criterion.
+    """
+
+    scale: Scale
+    aggregate: str
+    criteria: tuple[str, ...]
+    unrated: str | Fraction
+
+
+MetricDefinition = (
+    PluginMetric | Derived | OverMapping | OverPrevious | Rollup | Shifted | Peer | RubricScore
+)
 
 
 @attrs.frozen
 class Metric:
-    """A named metric at a grain: a role's subjects, or the store (grain None)."""
+    """A named metric at a grain: a role's subjects, or the store (grain None).
+
+    ``monthly``: its values are per month (plugin data) rather than per assessed period.
+    ``missing``: "carry" or a default value fills its n/a values; None leaves them n/a.
+    """
 
     name: str
     label: str | None
@@ -168,11 +326,42 @@ class Metric:
     unit: Unit
     definition: MetricDefinition
     span: Span
+    monthly: bool = False
+    missing: str | Fraction | None = None
 
     @property
     def lookback(self) -> int:
         """How many periods before the current one this metric itself looks at."""
-        return self.definition.count if isinstance(self.definition, OverPrevious) else 0
+        if isinstance(self.definition, OverPrevious):
+            return self.definition.count
+        if isinstance(self.definition, Shifted):
+            return self.definition.periods
+        return 0
+
+
+def operands(definition: MetricDefinition) -> set[str]:
+    """The metrics a definition reads directly."""
+    if isinstance(definition, Derived):
+        return metric_names(definition.expr)
+    if isinstance(definition, PluginMetric | RubricScore):
+        return set()
+    return {definition.metric}
+
+
+def metric_names(expr: Expr) -> set[str]:
+    """The metrics an expression reads."""
+    match expr:
+        case MetricValue(metric=name):
+            return {name}
+        case Arithmetic(left=a, right=b) | Comparison(left=a, right=b) | BoolOp(left=a, right=b):
+            return metric_names(a) | metric_names(b)
+        case Negation(operand=a) | IsDefined(operand=a):
+            return metric_names(a)
+        case Choose(cases=cases, otherwise=otherwise, guard=guard):
+            names = set().union(*(metric_names(x) for case in cases for x in case))
+            names |= set().union(*(metric_names(g) for g in guard))
+            return names | (metric_names(otherwise) if otherwise is not None else set())
+    return set()
 
 
 # Declarations ------------------------------------------------------------------------------
@@ -218,15 +407,120 @@ class Clause:
 class Rule:
     """Ordered clauses for some roles. ``subject_value`` and ``reference_value`` are the two
     sides of the first comparison, reported as the value compared and what it was compared to.
+    ``hit``: "first" (the first clause that holds pays), "unique" (two that hold is an error)
+    or "collect" (every clause that holds pays).
     """
 
     id: str
     label: str | None
     roles: tuple[str, ...]
+    hit: str
     clauses: tuple[Clause, ...]
     otherwise: Decimal | None
     subject_value: Expr | None
     reference_value: Expr | None
+    span: Span
+
+
+@attrs.frozen
+class Item:
+    """A scored part of a scorecard, whose points are the metric ``name``.
+
+    ``kind``: indicator, rubric, dimension or scorecard. ``value`` is the metric the indicator
+    scores (None for the others); ``method`` says in words how points were given.
+    """
+
+    name: str
+    label: str | None
+    kind: str
+    parent: str | None
+    weight: Fraction | None
+    weight_text: str
+    value: str | None
+    method: str
+    span: Span
+
+
+@attrs.frozen
+class Veto:
+    """A veto (一票否决): when ``condition`` holds, the effects apply and ``label`` says why."""
+
+    label: str
+    condition: Expr
+    score: Fraction | None
+    grade_cap: str | None
+    no_bonus: bool
+    span: Span
+
+
+@attrs.frozen
+class Scorecard:
+    """A scorecard: its items in order (total last) and its vetoes."""
+
+    name: str
+    label: str | None
+    role: str
+    items: tuple[Item, ...]
+    vetoes: tuple[Veto, ...]
+    span: Span
+
+
+@attrs.frozen
+class Grade:
+    """Grades on a total: ``bands`` (operator, threshold, grade) tried in order, then
+    ``otherwise``. ``grades`` runs from best to worst; ``quotas`` are (share, grade).
+    """
+
+    name: str
+    label: str | None
+    role: str
+    on: str
+    bands: tuple[tuple[str, Fraction, str], ...]
+    otherwise: str
+    quotas: tuple[tuple[Fraction, str], ...]
+    caps: tuple[Veto, ...]
+    span: Span
+
+    @property
+    def grades(self) -> tuple[str, ...]:
+        """Every grade, best first."""
+        return (*dict.fromkeys(b[2] for b in self.bands), self.otherwise)
+
+
+@attrs.frozen
+class Bonus:
+    """Money per subject and period: by grade (``grade`` and ``amounts``) or an expression."""
+
+    name: str
+    label: str | None
+    role: str
+    grade: str | None
+    amounts: tuple[tuple[str, Decimal], ...]
+    otherwise: Decimal
+    expr: Expr | None
+    vetoes: tuple[Veto, ...]
+    span: Span
+
+
+@attrs.frozen
+class Limit:
+    """The most one subject may get in rewards and in penalties in a period."""
+
+    role: str
+    reward: Decimal | None
+    penalty: Decimal | None
+    span: Span
+
+
+@attrs.frozen
+class Pool:
+    """The most a role's rewards may add up to in a period: the penalties collected (when
+    ``with_penalties``) plus ``budget``.
+    """
+
+    role: str
+    with_penalties: bool
+    budget: Decimal
     span: Span
 
 
@@ -237,12 +531,18 @@ class Scheme:
     title: str
     plugins: tuple[str, ...]
     period_kind: str
-    window: tuple[Month, Month] | None
+    review_kind: str | None
+    window: tuple[Period, Period] | None
     params: tuple[Param, ...]
     roles: tuple[Role, ...]
     metrics: tuple[Metric, ...]
     rules: tuple[Rule, ...]
     tables: tuple[TableSpec, ...]
+    scorecards: tuple[Scorecard, ...] = ()
+    grades: tuple[Grade, ...] = ()
+    bonuses: tuple[Bonus, ...] = ()
+    limits: tuple[Limit, ...] = ()
+    pools: tuple[Pool, ...] = ()
 
     def metric(self, name: str) -> Metric:
         """The metric of that name (the checker guarantees it exists)."""

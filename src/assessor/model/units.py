@@ -18,6 +18,7 @@ class Unit(enum.Enum):
     MONTHS = "months"
     HOURS = "hours"
     DAYS = "days"
+    POINTS = "points"  # a score, normally 0 to 100
 
 
 # Written unit -> (unit, factor applied to the written number).
@@ -35,6 +36,9 @@ UNIT_WORDS: dict[str, tuple[Unit, Fraction]] = {
     "天": (Unit.DAYS, Fraction(1)),
     "元": (Unit.MONEY, Fraction(1)),
     "yuan": (Unit.MONEY, Fraction(1)),
+    "分": (Unit.POINTS, Fraction(1)),
+    "points": (Unit.POINTS, Fraction(1)),
+    "point": (Unit.POINTS, Fraction(1)),
 }
 
 _QUANTITY = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*(%|[^\W\d]+)?\s*$")
@@ -68,6 +72,9 @@ def combine(operator: str, left: Unit, right: Unit) -> Unit | None:
     if operator == "*":
         if Unit.NUMBER in (left, right):
             return right if left == Unit.NUMBER else left
+        # a rate per point or per item: 总分 * 10 元, 投诉数 * 50 元
+        if Unit.MONEY in (left, right) and {left, right} <= {Unit.MONEY, Unit.POINTS, Unit.COUNT}:
+            return Unit.MONEY
         return None
     if right == Unit.NUMBER:
         return left
@@ -85,7 +92,13 @@ def describe_quantity(value: Fraction, unit: Unit) -> str:
     """A value as a person writes it: ``8 months``, ``95%``, ``200 元``."""
     if unit == Unit.RATIO:
         return f"{_plain(value * 100)}%"
-    suffix = {Unit.MONEY: " 元", Unit.MONTHS: " months", Unit.HOURS: " hours", Unit.DAYS: " days"}
+    suffix = {
+        Unit.MONEY: " 元",
+        Unit.MONTHS: " months",
+        Unit.HOURS: " hours",
+        Unit.DAYS: " days",
+        Unit.POINTS: " 分",
+    }
     return _plain(value) + suffix.get(unit, "")
 
 

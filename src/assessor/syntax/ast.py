@@ -85,6 +85,24 @@ LogicalOperator = Literal["and", "or"]
 
 
 @attrs.frozen
+class OverPeers:
+    """A peer reference: ``mean(x over all)``, ``rank(x over all, ascending)``."""
+
+    function: Identifier
+    operand: Expr
+    arguments: tuple[Argument, ...]
+    span: Span
+
+
+@attrs.frozen
+class Text:
+    """A quoted text value, e.g. the indicator name in ``kpi("响应率")``."""
+
+    value: str
+    span: Span
+
+
+@attrs.frozen
 class Binary:
     """Arithmetic on two operands."""
 
@@ -136,6 +154,8 @@ Expr = (
     | Call
     | OverMapping
     | OverPrevious
+    | OverPeers
+    | Text
     | Binary
     | Compare
     | Logical
@@ -158,12 +178,22 @@ class Window:
 
 @attrs.frozen
 class Header:
-    """``scheme "title" uses p1, p2 period month window A .. B``."""
+    """``scheme "title" uses p1, p2 period quarter review month window A .. B``."""
 
     title: str
     uses: tuple[Identifier, ...]
     period: Identifier
+    review: Identifier | None
     window: Window | None
+    span: Span
+
+
+@attrs.frozen
+class Policy:
+    """What happens when a value is n/a: ``n/a``, ``carry``, ``exclude`` or a default value."""
+
+    kind: Literal["n/a", "carry", "exclude", "default"]
+    default: Quantity | None
     span: Span
 
 
@@ -205,12 +235,16 @@ class RoleDecl:
 
 @attrs.frozen
 class MetricDecl:
-    """``metric name "label" for role = expr`` (no ``for``: store level)."""
+    """``metric name "label" for role = expr rollup mean missing n/a`` (no ``for``: store
+    level).
+    """
 
     name: Identifier
     label: str | None
     grain: Identifier | None
     expr: Expr
+    rollup: Identifier | None
+    missing: Policy | None
     span: Span
 
 
@@ -242,12 +276,246 @@ class RuleDecl:
     name: Identifier | None
     label: str | None
     roles: tuple[Identifier, ...]
+    hit: Identifier | None
     clauses: tuple[When, ...]
     otherwise: Outcome | None
     span: Span
 
 
-Declaration = ParamDecl | RoleDecl | MetricDecl | RuleDecl
+# Scorecards --------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class ItemOption:
+    """``missing policy``, ``cap x`` or ``floor x`` on a scorecard, dimension, indicator or
+    rubric.
+    """
+
+    kind: Literal["missing", "cap", "floor"]
+    policy: Policy | None
+    value: Quantity | None
+    span: Span
+
+
+@attrs.frozen
+class Band:
+    """``>= 95% -> 100``: a comparison with a threshold and what it gives."""
+
+    operator: str
+    threshold: Expr
+    result: Quantity | str
+    span: Span
+
+
+@attrs.frozen
+class Bands:
+    """``bands b1 | b2 | else x``: the first band that holds."""
+
+    bands: tuple[Band, ...]
+    otherwise: Quantity | None
+    span: Span
+
+
+@attrs.frozen
+class Linear:
+    """``linear x1 -> p1, x2 -> p2``: interpolate between points, clamped at both ends."""
+
+    points: tuple[tuple[Quantity, Quantity], ...]
+    span: Span
+
+
+@attrs.frozen
+class Attainment:
+    """``attainment of target``: value / target * 100."""
+
+    target: Expr
+    span: Span
+
+
+@attrs.frozen
+class DeductEach:
+    """``deduct 5 per 1 from 100``: start - amount * value / per."""
+
+    amount: Quantity
+    per: Quantity | None
+    start: Quantity
+    span: Span
+
+
+@attrs.frozen
+class Direct:
+    """``score``: the value is the score."""
+
+    span: Span
+
+
+Method = Bands | Linear | Attainment | DeductEach | Direct
+
+
+@attrs.frozen
+class Indicator:
+    """``indicator name "label" weight w value expr method options``."""
+
+    name: Identifier | None
+    label: str | None
+    weight: Quantity
+    value: Expr
+    method: Method
+    options: tuple[ItemOption, ...]
+    span: Span
+
+
+@attrs.frozen
+class Scale:
+    """A rating scale: ``1..5`` (low, high) or letters with points."""
+
+    low: Quantity | None
+    high: Quantity | None
+    letters: tuple[tuple[str, Quantity], ...]
+    span: Span
+
+
+@attrs.frozen
+class Rubric:
+    """Criteria rated by evaluators on a scale, aggregated across evaluators."""
+
+    name: Identifier | None
+    label: str | None
+    weight: Quantity
+    scale: Scale | None
+    aggregate: tuple[Identifier, ...]
+    criteria: tuple[Identifier, ...]
+    options: tuple[ItemOption, ...]
+    span: Span
+
+
+@attrs.frozen
+class Dimension:
+    """A weighted group of indicators and rubrics."""
+
+    name: Identifier | None
+    label: str | None
+    weight: Quantity
+    options: tuple[ItemOption, ...]
+    items: tuple[Indicator | Rubric, ...]
+    span: Span
+
+
+@attrs.frozen
+class Deduct:
+    """``deduct expr "label"``: points taken off a scorecard's total."""
+
+    expr: Expr
+    label: str | None
+    span: Span
+
+
+@attrs.frozen
+class Effect:
+    """What a veto does: ``score 0``, ``cap grade "C"`` or ``no bonus``."""
+
+    kind: Literal["score", "grade", "no_bonus"]
+    score: Quantity | None
+    grade: str | None
+    span: Span
+
+
+@attrs.frozen
+class Veto:
+    """``veto "label" when condition effects`` (一票否决)."""
+
+    label: str | None
+    condition: Expr
+    effects: tuple[Effect, ...]
+    span: Span
+
+
+@attrs.frozen
+class ScorecardDecl:
+    """A weighted scorecard for a role: items or dimensions, deductions and vetoes."""
+
+    name: Identifier
+    label: str | None
+    role: Identifier
+    options: tuple[ItemOption, ...]
+    items: tuple[Indicator | Rubric, ...]
+    dimensions: tuple[Dimension, ...]
+    deductions: tuple[Deduct, ...]
+    vetoes: tuple[Veto, ...]
+    span: Span
+
+
+# Grades and money --------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Quota:
+    """``at most 20% "优秀"``: forced distribution of a grade."""
+
+    share: Quantity
+    grade: str
+    span: Span
+
+
+@attrs.frozen
+class GradeDecl:
+    """``grade name for role on total  >= 90 -> "A" | ... | else "D"  at most 20% "A"``."""
+
+    name: Identifier
+    label: str | None
+    role: Identifier
+    on: Identifier
+    bands: tuple[Band, ...]
+    otherwise: str
+    quotas: tuple[Quota, ...]
+    span: Span
+
+
+@attrs.frozen
+class BonusDecl:
+    """Money by grade (``by grade "A" -> 2000 元 | else 0``) or from an expression."""
+
+    name: Identifier
+    label: str | None
+    role: Identifier
+    grade: Identifier | None
+    amounts: tuple[tuple[str, Quantity, Span], ...]
+    otherwise: Quantity | None
+    expr: Expr | None
+    span: Span
+
+
+@attrs.frozen
+class LimitDecl:
+    """``limit for role reward at most x penalty at most y``: per subject and period."""
+
+    role: Identifier
+    reward: Quantity | None
+    penalty: Quantity | None
+    span: Span
+
+
+@attrs.frozen
+class PoolDecl:
+    """``pool for role rewards at most penalties + x``: per role and period."""
+
+    role: Identifier
+    with_penalties: bool
+    budget: Quantity | None
+    span: Span
+
+
+Declaration = (
+    ParamDecl
+    | RoleDecl
+    | MetricDecl
+    | RuleDecl
+    | ScorecardDecl
+    | GradeDecl
+    | BonusDecl
+    | LimitDecl
+    | PoolDecl
+)
 
 
 @attrs.frozen

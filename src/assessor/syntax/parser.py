@@ -169,14 +169,17 @@ class _ToAst(Transformer):
         return ast.SchemeText(self.file, header, tuple(declarations))
 
     def header(self, meta, title, uses, period):
-        kind, window = period
-        return ast.Header(_unquote(title), uses, kind, window, _span(meta, self.file))
+        kind, review, window = period
+        return ast.Header(_unquote(title), uses or (), kind, review, window, _span(meta, self.file))
 
     def uses(self, meta, *names):
         return tuple(self._id(n) for n in names)
 
-    def period(self, meta, kind, window=None):
-        return self._id(kind), window
+    def period(self, meta, kind, review, window):
+        return self._id(kind), review, window
+
+    def review(self, meta, kind):
+        return self._id(kind)
 
     def window(self, meta, first, last):
         return ast.Window(self._id(first), self._id(last), _span(meta, self.file))
@@ -204,21 +207,239 @@ class _ToAst(Transformer):
     def grain(self, meta, role):
         return self._id(role)
 
-    def metric(self, meta, name, *rest):
-        label = next((r for r in rest[:-1] if isinstance(r, str)), None)
-        grain = next((r for r in rest[:-1] if isinstance(r, ast.Identifier)), None)
-        return ast.MetricDecl(self._id(name), label, grain, rest[-1], _span(meta, self.file))
+    def metric(self, meta, name, label, grain, expr, rollup, missing):
+        return ast.MetricDecl(
+            self._id(name), label, grain, expr, rollup, missing, _span(meta, self.file)
+        )
+
+    def rollup(self, meta, kind):
+        return self._id(kind)
+
+    def missing(self, meta, policy):
+        return policy
+
+    def policy_na(self, meta):
+        return ast.Policy("n/a", None, _span(meta, self.file))
+
+    def policy_carry(self, meta):
+        return ast.Policy("carry", None, _span(meta, self.file))
+
+    def policy_exclude(self, meta):
+        return ast.Policy("exclude", None, _span(meta, self.file))
+
+    def policy_default(self, meta, value):
+        return ast.Policy("default", value, _span(meta, self.file))
 
     def role_list(self, meta, *names):
         return tuple(self._id(n) for n in names)
 
-    def rule(self, meta, *parts):
-        name = next((self._id(p) for p in parts if isinstance(p, Token)), None)
-        label = next((p for p in parts if isinstance(p, str) and not isinstance(p, Token)), None)
-        roles = next(p for p in parts if isinstance(p, tuple))
+    def rule(self, meta, name, label, roles, hit, *parts):
         clauses = tuple(p for p in parts if isinstance(p, ast.When))
         otherwise = next((p for p in parts if isinstance(p, ast.Outcome)), None)
-        return ast.RuleDecl(name, label, roles, clauses, otherwise, _span(meta, self.file))
+        return ast.RuleDecl(
+            self._id(name) if name else None,
+            label,
+            roles,
+            hit,
+            clauses,
+            otherwise,
+            _span(meta, self.file),
+        )
+
+    def hit(self, meta, policy):
+        return self._id(policy)
+
+    # scorecards
+
+    def scorecard(self, meta, name, label, role, *parts):
+        return ast.ScorecardDecl(
+            self._id(name),
+            label,
+            self._id(role),
+            _of(parts, ast.ItemOption),
+            _of(parts, ast.Indicator, ast.Rubric),
+            _of(parts, ast.Dimension),
+            _of(parts, ast.Deduct),
+            _of(parts, ast.Veto),
+            _span(meta, self.file),
+        )
+
+    def dimension(self, meta, name, label, weight, *parts):
+        return ast.Dimension(
+            self._id(name) if name else None,
+            label,
+            weight,
+            _of(parts, ast.ItemOption),
+            _of(parts, ast.Indicator, ast.Rubric),
+            _span(meta, self.file),
+        )
+
+    def indicator(self, meta, name, label, weight, value, method, *options):
+        return ast.Indicator(
+            self._id(name) if name else None,
+            label,
+            weight,
+            value,
+            method,
+            options,
+            _span(meta, self.file),
+        )
+
+    def rubric(self, meta, name, label, weight, scale, aggregate, criteria, *options):
+        return ast.Rubric(
+            self._id(name) if name else None,
+            label,
+            weight,
+            scale,
+            aggregate or (),
+            criteria,
+            options,
+            _span(meta, self.file),
+        )
+
+    def weight(self, meta, value):
+        return value
+
+    def option_missing(self, meta, policy):
+        return ast.ItemOption("missing", policy, None, _span(meta, self.file))
+
+    def option_cap(self, meta, value):
+        return ast.ItemOption("cap", None, value, _span(meta, self.file))
+
+    def option_floor(self, meta, value):
+        return ast.ItemOption("floor", None, value, _span(meta, self.file))
+
+    def bands(self, meta, *parts):
+        bands = _of(parts, ast.Band)
+        otherwise = next((p for p in parts if isinstance(p, ast.Quantity)), None)
+        return ast.Bands(bands, otherwise, _span(meta, self.file))
+
+    def band(self, meta, operator, threshold, result):
+        return ast.Band(str(operator), threshold, result, _span(meta, self.file))
+
+    def band_else(self, meta, value):
+        return value
+
+    def linear(self, meta, *points):
+        return ast.Linear(points, _span(meta, self.file))
+
+    def point(self, meta, x, y):
+        return (x, y)
+
+    def attainment(self, meta, target):
+        return ast.Attainment(target, _span(meta, self.file))
+
+    def deduct_each(self, meta, amount, per, start):
+        return ast.DeductEach(amount, per, start, _span(meta, self.file))
+
+    def direct(self, meta):
+        return ast.Direct(_span(meta, self.file))
+
+    def scale_numeric(self, meta, bounds):
+        low, high = bounds
+        return ast.Scale(low, high, (), _span(meta, self.file))
+
+    def scale_range(self, meta, low, high):
+        return tuple(ast.Quantity(Decimal(str(t)), None, _span(t, self.file)) for t in (low, high))
+
+    def scale_letters(self, meta, *letters):
+        return ast.Scale(None, None, letters, _span(meta, self.file))
+
+    def letter(self, meta, text, points):
+        return (_unquote(text), points)
+
+    def aggregate(self, meta, *words):
+        return tuple(self._id(w) for w in words if w is not None)
+
+    def criteria(self, meta, *names):
+        return tuple(
+            ast.Identifier(_unquote(n) if n.type == "STRING" else str(n), _span(n, self.file))
+            for n in names
+        )
+
+    def deduct(self, meta, expr, label):
+        return ast.Deduct(expr, label, _span(meta, self.file))
+
+    def veto(self, meta, label, condition, *effects):
+        return ast.Veto(label, condition, effects, _span(meta, self.file))
+
+    def effect_score(self, meta, value):
+        return ast.Effect("score", value, None, _span(meta, self.file))
+
+    def effect_grade(self, meta, grade):
+        return ast.Effect("grade", None, _unquote(grade), _span(meta, self.file))
+
+    def effect_no_bonus(self, meta):
+        return ast.Effect("no_bonus", None, None, _span(meta, self.file))
+
+    # grades and money
+
+    def grade(self, meta, name, label, role, on, *parts):
+        return ast.GradeDecl(
+            self._id(name),
+            label,
+            self._id(role),
+            self._id(on),
+            _of(parts, ast.Band),
+            next(p for p in parts if isinstance(p, str)),
+            _of(parts, ast.Quota),
+            _span(meta, self.file),
+        )
+
+    def grade_band(self, meta, operator, threshold, grade):
+        return ast.Band(str(operator), threshold, _unquote(grade), _span(meta, self.file))
+
+    def grade_else(self, meta, grade):
+        return _unquote(grade)
+
+    def quota(self, meta, share, grade):
+        return ast.Quota(share, _unquote(grade), _span(meta, self.file))
+
+    def bonus_by_grade(self, meta, name, label, role, grade, *parts):
+        amounts = tuple(p for p in parts if isinstance(p, tuple))
+        otherwise = next((p for p in parts if isinstance(p, ast.Quantity)), None)
+        return ast.BonusDecl(
+            self._id(name),
+            label,
+            self._id(role),
+            self._id(grade),
+            amounts,
+            otherwise,
+            None,
+            _span(meta, self.file),
+        )
+
+    def bonus_amount(self, meta, name, label, role, expr):
+        return ast.BonusDecl(
+            self._id(name), label, self._id(role), None, (), None, expr, _span(meta, self.file)
+        )
+
+    def bonus_band(self, meta, grade, amount):
+        return (_unquote(grade), amount, _span(meta, self.file))
+
+    def bonus_else(self, meta, amount):
+        return amount
+
+    def limit(self, meta, role, *parts):
+        reward = next((q for kind, q in parts if kind == "reward"), None)
+        penalty = next((q for kind, q in parts if kind == "penalty"), None)
+        return ast.LimitDecl(self._id(role), reward, penalty, _span(meta, self.file))
+
+    def limit_reward(self, meta, amount):
+        return ("reward", amount)
+
+    def limit_penalty(self, meta, amount):
+        return ("penalty", amount)
+
+    def pool(self, meta, role, budget):
+        with_penalties, amount = budget
+        return ast.PoolDecl(self._id(role), with_penalties, amount, _span(meta, self.file))
+
+    def budget_penalties(self, meta, amount=None):
+        return (True, amount)
+
+    def budget_fixed(self, meta, amount):
+        return (False, amount)
 
     def when(self, meta, condition, outcome):
         return ast.When(condition, outcome, _span(meta, self.file))
@@ -239,6 +460,13 @@ class _ToAst(Transformer):
 
     def quantity(self, meta, number, unit=None):
         return ast.Quantity(Decimal(str(number)), unit, _span(meta, self.file))
+
+    def signed_quantity(self, meta, minus, number, unit=None):
+        value = Decimal(str(number))
+        return ast.Quantity(-value if minus else value, unit, _span(meta, self.file))
+
+    def text(self, meta, token):
+        return ast.Text(_unquote(token), _span(meta, self.file))
 
     def unit(self, meta, token):
         return self._id(token)
@@ -266,6 +494,9 @@ class _ToAst(Transformer):
 
     def over_previous(self, meta, function, operand, count):
         return ast.OverPrevious(function, operand, count, _span(meta, self.file))
+
+    def over_peers(self, meta, function, operand, *arguments):
+        return ast.OverPeers(function, operand, arguments, _span(meta, self.file))
 
     def compare(self, meta, left, operator, right):
         return ast.Compare(str(operator), left, right, _span(meta, self.file))
@@ -296,6 +527,11 @@ class _ToAst(Transformer):
 
     def negate(self, meta, operand):
         return ast.Negate(operand, _span(meta, self.file))
+
+
+def _of(parts: tuple, *kinds: type) -> tuple:
+    """The parts of the given node types, in source order."""
+    return tuple(p for p in parts if isinstance(p, kinds))
 
 
 def _unquote(token: Token) -> str:

@@ -1,0 +1,159 @@
+"""Metric values as relational series: one Ibis table per metric, ``period, subject, num, den``.
+
+A series holds a metric's exact value (num / den, reduced) per period and, below store level,
+per subject; an absent row or a null denominator is n/a. Monthly metrics (plugin data) have
+one row per month; the others one per assessed period (a month, quarter, half-year or year),
+each period named by the date of its first day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from fractions import Fraction
+
+import attrs
+import ibis
+import ibis.expr.datatypes as dt_types
+import ibis.expr.types as ir
+
+from assessor.engine.exact import EXACT, Exact
+from assessor.errors import fail
+from assessor.model import scheme as m
+from assessor.model.registry import TableSpec
+
+STORE_SUBJECT = "store"
+_TYPES = {
+    "integer": "int64",
+    "text": "string",
+    "date": "date",
+    "decimal": "decimal(38, 9)",
+    "month": "date",
+}
+# how far back `missing carry` looks for an earlier value
+CARRY_MONTHS = 12
+
+
+_INTEGER = dt_types.Decimal(38, 0)
+_INTEGERS = dt_types.Array(_INTEGER)
+
+
+# Exact integers need gcd, lcm and a quotient that stays an integer (an engine's decimal
+# division may go through a double); evaluate.install_functions defines them in the backend.
+@ibis.udf.scalar.builtin(name="assessor_gcd")
+def assessor_gcd(a: _INTEGER, b: _INTEGER) -> _INTEGER:
+    """The greatest common divisor of two integers."""
+
+
+@ibis.udf.scalar.builtin(name="assessor_lcm")
+def assessor_lcm(values: _INTEGERS) -> _INTEGER:
+    """The least common multiple of a list of integers."""
+
+
+@ibis.udf.scalar.builtin(name="assessor_quotient")
+def assessor_quotient(a: _INTEGER, b: _INTEGER) -> _INTEGER:
+    """A // b for integers (b divides a, or the floor is wanted)."""
+
+
+@attrs.frozen
+class MetricContext:
+    """What a plugin metric's ``compute`` receives.
+
+    ``table(name)`` gives an input table; ``subject_column`` is the column of the metric's
+    subject table to group by (None: the store as a whole); values are needed for every month
+    from ``first_period`` to ``last_period`` (first days of months), and the metric may skip
+    reading data that cannot affect those months.
+    """
+
+    tables: Mapping[str, ir.Table]
+    subject_column: str | None
+    first_period: dt.date
+    last_period: dt.date
+
+    def table(self, name: str) -> ir.Table:
+        """The input table of that name, as declared by its plugin."""
+        return self.tables[name]
+
+
+def input_table(spec: TableSpec) -> ir.Table:
+    """An unbound Ibis table with the declared schema of an input table."""
+    return ibis.table({c.name: _TYPES[c.type] for c in spec.columns}, name=spec.name)
+
+
+def month_date(month: m.Month) -> dt.date:
+    """The first day of a month."""
+    return dt.date(month.year, month.month, 1)
+
+
+def period_start(date: ir.DateValue, kind: str) -> ir.DateValue:
+    """The first day of the period of ``kind`` a date falls in."""
+    months = m.PERIOD_MONTHS[kind]
+    month = ((date.month() - 1) // months) * months + 1
+    return ibis.date(date.year(), month, 1)
+
+
+def reduced(value: Exact) -> Exact:
+    """Num / den in lowest terms, so that equal values have equal columns (and stay small)."""
+    divisor = assessor_gcd(value.num, value.den)
+    return Exact(assessor_quotient(value.num, divisor), assessor_quotient(value.den, divisor))
+
+
+def group_sum(table: ir.Table, keys: list[str]) -> ir.Table:
+    """Per group: the exact sum of the defined values (``num``/``den``) and their count.
+
+    The common denominator is the least common multiple of the group's denominators.
+    """
+    defined = table.filter(table.num.notnull() & table.den.notnull())
+    common = defined.group_by(keys).aggregate(lcm=assessor_lcm(defined.den.collect()))
+    scaled = defined.join(common, keys)
+    terms = scaled.select(*keys, term=scaled.num * assessor_quotient(scaled.lcm, scaled.den))
+    totals = terms.group_by(keys).aggregate(total=terms.term.sum(), count=terms.term.count())
+    return totals.join(common, keys).select(
+        *keys, num=ibis._.total.cast(EXACT), den=ibis._.lcm, count=ibis._["count"]
+    )
+
+
+def exact_sum(terms: list[tuple[ir.Value, ir.Value]]) -> Exact:
+    """Sum a few fractions exactly; absent terms count as 0/1. The common denominator is the
+    product of all denominators, written so that each term appears once.
+    """
+    nums = [n.cast(EXACT).fill_null(0) for n, _ in terms]
+    dens = [d.cast(EXACT).fill_null(1) for _, d in terms]
+    numerator = sum(
+        (nums[i] * _product(dens[:i] + dens[i + 1 :]) for i in range(len(terms))),
+        start=ibis.literal(0, type=EXACT),
+    )
+    return Exact(numerator, _product(dens))
+
+
+def _product(values: list[ir.Value]) -> ir.Value:
+    result: ir.Value = ibis.literal(1, type=EXACT)
+    for value in values:
+        result = result * value
+    return result
+
+
+def order_key(num: ir.Value, den: ir.Value) -> ir.FloatingValue:
+    """A sort key for exact values. Series are reduced, so equal values have identical
+    num and den and therefore identical keys; distinct values differ unless they agree to
+    about 15 significant digits (see docs/architecture.md).
+    """
+    return num.cast("float64") / den.cast("float64")
+
+
+def constant(value: Fraction) -> Exact:
+    """An exact constant."""
+    return Exact.constant(value.numerator, value.denominator)
+
+
+def check_plugin_output(spec, table: ir.Table, grain: str | None) -> None:
+    """A plugin's metric must return the declared columns; say which plugin when it does not."""
+    expected = {"period", "num", "den"} | ({"subject"} if grain else set())
+    missing = expected - set(getattr(table, "columns", ()))
+    if missing:
+        fail(
+            "E403",
+            f"metric {spec.qualified_name} returned no column(s) {', '.join(sorted(missing))}",
+            None,
+            f"this is a bug in the plugin {spec.plugin!r}; report it to its authors",
+        )
