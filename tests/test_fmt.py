@@ -74,6 +74,7 @@ def assert_laid_out(text: str, formatted: str) -> None:
 def test_there_are_schemes_and_cases() -> None:
     assert any(name.startswith("docs/") for name in SCHEMES)
     assert {"scorecard", "comments", "spacing", "blank_lines", "layout"} <= set(PAIRS)
+    assert "scorecard_blank_lines" in PAIRS
 
 
 @pytest.mark.parametrize("name", sorted(SCHEMES))
@@ -133,8 +134,9 @@ def test_a_long_sum_is_not_a_recursion_error() -> None:
     assert format_scheme(text).count(" + ") == 2999
 
 
-# Random layouts of one scheme: the result never depends on how the source was laid out ----------
+# Random layouts of one scheme: only the blank lines before scorecard parts carry over -----------
 
+_PARTS = ("dimension", "indicator", "rubric", "deduct", "veto")  # "deduct_each" is a method
 _SAMPLE = (CASES / "scorecard.in.assess").read_text("utf-8")
 _TOKENS = tokens(_SAMPLE)
 _GAPS = [" ", "  ", "\n", "\n\n", "\n  ", " # c\n", "\n# c\n", "\n\n# c\n\n", "\t"]
@@ -150,8 +152,37 @@ def test_any_layout_of_the_same_tokens(gaps: list[str]) -> None:
     )
     formatted = format_scheme(text)
     assert_laid_out(text, formatted)
-    without_comments = format_scheme(_COMMENT.sub("", text))
-    assert without_comments == (CASES / "scorecard.out.assess").read_text("utf-8")
+    bare = _COMMENT.sub("", text)
+    assert format_scheme(bare) == with_blank_lines_before_parts(
+        (CASES / "scorecard.out.assess").read_text("utf-8"), spaced_parts(bare)
+    )
+
+
+def _part_keywords(text: str) -> list[Token]:
+    """The first token of each scorecard part, in source order."""
+    tree = _layout_parser().parse(text)
+    return [part.children[0] for part in tree.iter_subtrees_topdown() if part.data in _PARTS]
+
+
+def spaced_parts(text: str) -> list[bool]:
+    """For each scorecard part, whether the source has a blank line before it (no comments)."""
+    found = []
+    for keyword in _part_keywords(text):
+        code_before = text[: keyword.start_pos].rstrip()
+        found.append(text[len(code_before) : keyword.start_pos].count("\n") >= 2)
+    return found
+
+
+def with_blank_lines_before_parts(canonical: str, spaced: list[bool]) -> str:
+    """A canonical text with no blank line inside its scorecard, given one before some parts."""
+    rows = [part.line for part in _part_keywords(canonical)]
+    assert len(rows) == len(spaced)
+    blank_before = {row for row, blank in zip(rows, spaced, strict=True) if blank}
+    lines = canonical.splitlines(keepends=True)
+    return "".join(
+        ("\n" if number in blank_before else "") + line
+        for number, line in enumerate(lines, start=1)
+    )
 
 
 # The command line ------------------------------------------------------------------------------

@@ -139,6 +139,10 @@ class Planner:
             series = self.shifted_series(metric, definition)
         elif isinstance(definition, m.Peer):
             series = self.peer_series(definition)
+            if metric.grain is not None and definition.function != "rank":
+                # a reference declared `for` a role: the same value for each of its subjects
+                frame = self.frame(metric.grain, kind)
+                series = frame.join(series.drop("subject"), "period")
         elif isinstance(definition, m.RubricScore):
             from assessor.engine.rubric import rubric_series
 

@@ -933,7 +933,7 @@ class _Checker(CardChecks):
             "E201",
             f"unknown name {name.text!r}",
             name.span,
-            suggest(name.text, [*self.params, *self.metric_decls])
+            suggest(name.text, [*self.params, *self.metric_decls, *self.card_owner])
             or "declare it with `param` or `metric`",
         )
 

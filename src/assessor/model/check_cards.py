@@ -84,7 +84,8 @@ class CardChecks:
         if role is None:
             return None
         grain = None if role.store_level else role.name
-        defaults = _options(decl.options)
+        # only `missing` is inherited; cap and floor clamp what they are written on
+        defaults = _missing_only(_options(decl.options))
         errors_before = self.error_count()
         items: list[m.Item] = []
         if decl.items and decl.dimensions:
@@ -100,7 +101,7 @@ class CardChecks:
             self.check_weights(decl.dimensions, f"dimensions of {decl.name.text!r}")
             for index, dimension in enumerate(decl.dimensions, start=1):
                 dim_name = _item_name(dimension, decl.name.text, index)
-                options = {**defaults, **_options(dimension.options)}
+                options = {**defaults, **_missing_only(_options(dimension.options))}
                 self.check_weights(dimension.items, f"items of dimension {dim_name!r}")
                 children = [
                     self.card_item(item, dim_name, position, options, grain, items)
@@ -110,6 +111,8 @@ class CardChecks:
                 items.append(
                     self.item_record(dimension, dim_name, "dimension", decl.name.text, None, "")
                 )
+                # an n/a dimension is left out of the total under `missing exclude`, its own
+                # or the scorecard's
                 parts.append((subtotal, dimension.weight, options))
         else:
             self.check_weights(decl.items, f"indicators of {decl.name.text!r}")
@@ -181,7 +184,7 @@ class CardChecks:
                 self.require_policy(item, self.metrics[value_name])
         if score is None:
             return None
-        score = self.clamped(score, options, item.span)
+        score = self.clamped(score, options, item.span, name, grain)
         policy = options.get("missing")
         missing = None
         if policy is not None and policy.kind == "default":
@@ -289,12 +292,30 @@ class CardChecks:
             return None
         return number
 
-    def clamped(self, score: m.Expr, options: dict[str, Any], span: Span) -> m.Expr:
-        """Apply ``cap`` and ``floor`` options to a score."""
-        for kind, operator in (("cap", ">"), ("floor", "<")):
-            option = options.get(kind)
-            if option is None:
-                continue
+    def clamped(
+        self,
+        score: m.Expr,
+        options: dict[str, Any],
+        span: Span,
+        name: str | None = None,
+        grain: Grain = None,
+    ) -> m.Expr:
+        """Apply ``cap`` and ``floor`` options to a score (first kept as a metric of its own,
+        so the clamps read one column instead of repeating the score's expression).
+        """
+        bounds = [
+            (kind, operator)
+            for kind, operator in (("cap", ">"), ("floor", "<"))
+            if options.get(kind) is not None
+        ]
+        if not bounds:
+            return score
+        if name is not None and not isinstance(score, m.MetricValue):
+            raw = f"{name} (unclamped)"
+            self.metrics[raw] = m.Metric(raw, None, grain, Unit.POINTS, m.Derived(score), span)
+            score = m.MetricValue(raw, Unit.POINTS, span)
+        for kind, operator in bounds:
+            option = options[kind]
             limit = self.points_value(option.value)
             if limit is None:
                 continue
@@ -653,27 +674,19 @@ class CardChecks:
             (child, item.weight, {**options, **_options(item.options)})
             for child, item in zip(children, dimension.items, strict=True)
         ]
-        total = self.weighted_sum(parts, dimension.span)
+        total = self.weighted_sum(parts, dimension.span, name, grain)
         if total is None:
             return None
-        total = self.clamped(total, _options(dimension.options), dimension.span)
-        missing = "carry" if _policy_kind(options) == "carry" else None
+        total = self.clamped(total, _options(dimension.options), dimension.span, name, grain)
         self.metrics[name] = m.Metric(
-            name,
-            dimension.label,
-            grain,
-            Unit.POINTS,
-            m.Derived(total),
-            dimension.span,
-            False,
-            missing,
+            name, dimension.label, grain, Unit.POINTS, m.Derived(total), dimension.span
         )
         return name
 
-    def weighted_sum(self, parts: list, span: Span) -> m.Expr | None:
+    def weighted_sum(self, parts: list, span: Span, name: str, grain: Grain) -> m.Expr | None:
         """sum(w * s); with `exclude`, over the defined items only, scaled to all weights."""
-        numerator: m.Expr = _points(Fraction(0), span)
-        weight_defined: m.Expr = _constant(Fraction(0), Unit.NUMBER, span)
+        terms: list[m.Expr] = []
+        counts: list[m.Expr] = []
         weight_total = Fraction(0)
         excluding = False
         for name, weight, options in parts:
@@ -698,15 +711,36 @@ class CardChecks:
                     Unit.NUMBER,
                     span,
                 )
-            numerator = m.Arithmetic("+", numerator, term, Unit.POINTS, span)
-            weight_defined = m.Arithmetic("+", weight_defined, counted, Unit.NUMBER, span)
+            terms.append(term)
+            counts.append(counted)
             weight_total += share[0]
+        numerator = self.summed(terms, Unit.POINTS, f"{name} (points)", grain, span)
         if not excluding:
             return numerator
+        weight_defined = self.summed(counts, Unit.NUMBER, f"{name} (weights)", grain, span)
         scale = m.Arithmetic(
             "/", _constant(weight_total, Unit.NUMBER, span), weight_defined, Unit.NUMBER, span
         )
         return m.Arithmetic("*", numerator, scale, Unit.POINTS, span)
+
+    def summed(
+        self, terms: list[m.Expr], unit: Unit, name: str, grain: Grain, span: Span
+    ) -> m.Expr:
+        """The sum of many terms, a few at a time: each partial sum becomes a metric of its
+        own, whose value is kept in lowest terms, so denominators do not multiply up.
+        """
+        if len(terms) <= _SUM_CHUNK:
+            total: m.Expr = terms[0]
+            for term in terms[1:]:
+                total = m.Arithmetic("+", total, term, unit, span)
+            return total
+        partials = []
+        for start in range(0, len(terms), _SUM_CHUNK):
+            partial = f"{name} {start // _SUM_CHUNK + 1}"
+            chunk = self.summed(terms[start : start + _SUM_CHUNK], unit, partial, grain, span)
+            self.metrics[partial] = m.Metric(partial, None, grain, unit, m.Derived(chunk), span)
+            partials.append(m.MetricValue(partial, unit, span))
+        return self.summed(partials, unit, f"{name} +", grain, span)
 
     def card_total(
         self,
@@ -717,7 +751,7 @@ class CardChecks:
         vetoes: tuple[m.Veto, ...],
     ) -> str | None:
         """A scorecard's total: weighted parts, deductions, cap/floor and vetoes' scores."""
-        total = self.weighted_sum(parts, decl.span)
+        total = self.weighted_sum(parts, decl.span, decl.name.text, grain)
         if total is None:
             return None
         for deduction in decl.deductions:
@@ -743,14 +777,13 @@ class CardChecks:
                     deduction.span,
                 )
             total = m.Arithmetic("-", total, taken, Unit.POINTS, deduction.span)
-        total = self.clamped(total, _options(decl.options), decl.span)
+        total = self.clamped(total, _options(decl.options), decl.span, decl.name.text, grain)
         scored = [(v.condition, _points(v.score, v.span)) for v in vetoes if v.score is not None]
         if scored:
             total = m.Choose(tuple(scored), total, (), Unit.POINTS, decl.span)
         name = decl.name.text
-        missing = "carry" if _policy_kind(options) == "carry" else None
         self.metrics[name] = m.Metric(
-            name, decl.label, grain, Unit.POINTS, m.Derived(total), decl.span, False, missing
+            name, decl.label, grain, Unit.POINTS, m.Derived(total), decl.span
         )
         return name
 
@@ -992,6 +1025,14 @@ def _covers(earlier_op: str, earlier: Fraction, op: str, bound: Fraction) -> boo
     if earlier_op == "=" and op == "=":
         return bound == earlier
     return False
+
+
+_SUM_CHUNK = 4
+
+
+def _missing_only(options: dict[str, Any]) -> dict[str, Any]:
+    """What a scorecard or dimension passes down to its items: the missing-data policy."""
+    return {k: v for k, v in options.items() if k == "missing"}
 
 
 def _options(options: tuple[ast.ItemOption, ...]) -> dict[str, Any]:

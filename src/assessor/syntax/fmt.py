@@ -35,7 +35,10 @@ Lines and indentation (2 spaces a level):
 - ``bonus name for role by grade``, then its bands on one line indented 2;
   ``bonus name for role = EXPR`` is one line. ``limit`` (parts two spaces apart) and ``pool``
   are one line.
-- No blank lines inside a declaration, none at the start of the file, one newline at the end.
+- Inside a scorecard, one blank line is kept before a ``dimension``, ``indicator``,
+  ``rubric``, ``deduct`` or ``veto`` (and before each own-line comment above it) where the
+  source had one or more blank lines there; none is added. No other blank lines inside a
+  declaration, none at the start of the file, one newline at the end.
 
 Spacing within a line: one space between tokens, except none after ``(`` and a sign
 (``-5``), none before ``)``, ``,``, ``:`` and ``%`` (``95%``), none around ``.`` in
@@ -79,6 +82,8 @@ Node = Tree | Token
 _COMMENT = re.compile(r"#[^\n]*")
 # Top-level declarations of these kinds may stand together without a blank line between.
 _GROUPABLE = frozenset({"param", "role", "metric"})
+# Scorecard parts that keep a blank line before them where the source had one.
+_SPACED_PARTS = frozenset({"dimension", "indicator", "rubric", "deduct", "veto"})
 _OPTIONS = frozenset({"option_missing", "option_cap", "option_floor"})
 _METHODS = frozenset({"bands", "linear", "attainment", "deduct_each", "direct"})
 
@@ -233,6 +238,7 @@ class _Line:
     cells: list[_Cell]
     before: list[_Comment] = attrs.field(factory=list)
     after: list[_Comment] = attrs.field(factory=list)
+    spaced: bool = False  # the first line of a scorecard part: keeps the source's blank line
 
 
 @attrs.define
@@ -369,6 +375,7 @@ def _parts(nodes: Sequence[Node | None], indent: int) -> list[_Line]:
             lines.append(_line(indent, *([option] for option in group)))
             continue
         part, options = group[0], [[option] for option in group[1:]]
+        first = len(lines)
         if _is_tree(part, "dimension"):
             lines += _dimension(part, indent)
         elif _is_tree(part, "indicator"):
@@ -380,6 +387,7 @@ def _parts(nodes: Sequence[Node | None], indent: int) -> list[_Line]:
             lines.append(_line(indent, *effects))
         else:
             lines.append(_line(indent, [part]))
+        lines[first].spaced = _is_tree(part, *_SPACED_PARTS)
         if options:
             lines.append(_line(indent, *options))
     return lines
@@ -557,19 +565,21 @@ class _Renderer:
         _align_comments(rows)
         return "".join(_row_text(row) + "\n" for row in rows)
 
-    def _first_token(self, block: _Block) -> Token:
-        return block.lines[0].cells[0].tokens[0]
+    def _leading(self, line: _Line) -> list[_Comment]:
+        """The comments the source has before a line's first token (not moved up from later)."""
+        first = line.cells[0].tokens[0].start_pos
+        return [c for c in line.before if c.pos < first]
 
-    def _leading(self, block: _Block) -> list[_Comment]:
-        """The comments the source has before the declaration (not moved up from inside it)."""
-        first = self._first_token(block).start_pos
-        return [c for c in block.lines[0].before if c.pos < first]
+    def _source_blanks(self, line: _Line) -> list[bool]:
+        """Whether the source has a blank line before each leading comment and before the line."""
+        blanks = [c.blank_before for c in self._leading(line)]
+        blanks.append(self.blank_before[id(line.cells[0].tokens[0])])
+        return blanks
 
     def _blank_lines(self, blocks: Sequence[_Block], index: int) -> list[bool]:
         """Whether a blank line goes before each leading comment and before the declaration."""
         block = blocks[index]
-        blanks = [c.blank_before for c in self._leading(block)]
-        blanks.append(self.blank_before[id(self._first_token(block))])
+        blanks = self._source_blanks(block.lines[0])
         if index == 0:
             blanks[0] = False  # nothing blank at the start of the file
         elif _separate(blocks[index - 1].kind, block.kind) and not any(blanks):
@@ -578,13 +588,18 @@ class _Renderer:
 
     def _block_rows(self, block: _Block, blanks: Sequence[bool]) -> list[_Row]:
         rows: list[_Row] = []
-        leading = self._leading(block)
-        for comment, blank in zip(leading, blanks, strict=False):
-            rows += [_Row()] * blank + [_Row(comment=comment.text)]
-        rows += [_Row()] * blanks[-1]
         for number, line in enumerate(block.lines):
-            own = line.before[len(leading) :] if number == 0 else line.before
             prefix = " " * line.indent
+            if number == 0 or line.spaced:
+                # the blank lines kept before the line and its leading comments
+                leading = self._leading(line)
+                line_blanks = blanks if number == 0 else self._source_blanks(line)
+                for comment, blank in zip(leading, line_blanks, strict=False):
+                    rows += [_Row()] * blank + [_Row(comment=prefix + comment.text)]
+                rows += [_Row()] * line_blanks[-1]
+                own = line.before[len(leading) :]
+            else:
+                own = line.before
             rows += [_Row(comment=prefix + c.text) for c in own]
             code = _line_text(line, self.glued)
             rows.append(_Row(code, "  ".join(c.text for c in line.after)))
