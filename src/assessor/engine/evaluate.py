@@ -49,7 +49,7 @@ def evaluate(scheme: m.Scheme, data: Path, first: m.Period, last: m.Period) -> E
     install_functions(backend.con)
     loaded = load_tables(backend.con, scheme.tables, files)
     _check_ratings(backend, scheme, files)
-    expression = plan_results(scheme, first, last, {})
+    expression = plan_results(scheme, first, last)
     try:
         table = backend.to_pyarrow(expression)
     except Exception as error:  # the engine's own exception types vary by backend

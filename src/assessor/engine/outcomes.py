@@ -334,25 +334,12 @@ class Outcomes:
                 per_subject.penalties, penalty_cap.fill_null(per_subject.penalties)
             ),
         )
-        rows = []
-        limit_adjustment = (clipped.kept_rewards - clipped.rewards) + (
-            clipped.penalties - clipped.kept_penalties
+        clipped = clipped.mutate(
+            adjustment=(clipped.kept_rewards - clipped.rewards)
+            + (clipped.penalties - clipped.kept_penalties)
         )
-        limited = clipped.filter(clipped.role.isin(list(limits)) & (limit_adjustment != 0))
-        rows.append(
-            shaped(
-                limited,
-                period=limited.period,
-                cadence=limited.cadence,
-                role=limited.role,
-                subject=limited.subject,
-                item="limit",
-                kind="limit",
-                amount=(limited.kept_rewards - limited.rewards)
-                + (limited.penalties - limited.kept_penalties),
-                status="ok",
-            )
-        )
+        limited = clipped.filter(clipped.role.isin(list(limits)) & (clipped.adjustment != 0))
+        rows = [_adjustment_rows(limited, "limit", limited.adjustment)]
         for pool in self.scheme.pools:
             rows.append(_pool_rows(clipped.filter(clipped.role == pool.role), pool))
         return rows
@@ -381,15 +368,20 @@ def _pool_rows(clipped: ir.Table, pool: m.Pool) -> ir.Table:
     scaled = (fen * (table.budget * 100).cast("int64")) // (table.total * 100).cast("int64")
     cut = ((scaled - fen).cast(MONEY) / 100).cast(MONEY)
     over = table.mutate(cut=cut).filter((table.total > table.budget) & (cut != 0))
+    return _adjustment_rows(over, "pool", over.cut)
+
+
+def _adjustment_rows(table: ir.Table, kind: str, amount: ir.Value) -> ir.Table:
+    """Rows of a limit or pool: one per subject whose money it changes."""
     return shaped(
-        over,
-        period=over.period,
-        cadence=over.cadence,
-        role=over.role,
-        subject=over.subject,
-        item="pool",
-        kind="pool",
-        amount=over.cut,
+        table,
+        period=table.period,
+        cadence=table.cadence,
+        role=table.role,
+        subject=table.subject,
+        item=kind,
+        kind=kind,
+        amount=amount,
         status="ok",
     )
 

@@ -10,8 +10,6 @@ rows (``engine.outcomes``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import attrs
 import ibis
 import ibis.expr.types as ir
@@ -40,30 +38,29 @@ def plan_results(
     scheme: m.Scheme,
     first: m.Period,
     last: m.Period,
-    mapping_widths: Mapping[tuple[str, str, str], int],
 ) -> ir.Table:
     """Every outcome row for every subject and period from ``first`` to ``last``; with a
     review cadence, also the scorecards and grades of every month (without money).
     """
     from assessor.engine.outcomes import Outcomes
 
-    parts = [Outcomes(_planner(scheme, first, last, mapping_widths), review=False).rows()]
+    parts = [Outcomes(_planner(scheme, first, last), review=False).rows()]
     if scheme.review_kind is not None:
         months = (
             m.Period.containing(first.first_month, scheme.review_kind),
             m.Period.containing(last.last_month, scheme.review_kind),
         )
-        planner = _planner(scheme, *months, mapping_widths)
+        planner = _planner(scheme, *months)
         parts.append(Outcomes(planner, review=True).rows())
     # the assessed periods first, then the review months
     review_last = ibis._.cadence != scheme.period_kind
     return ibis.union(*parts).order_by([review_last, "period", "role", "subject", "kind", "item"])
 
 
-def _planner(scheme, first, last, mapping_widths) -> Planner:
+def _planner(scheme, first, last) -> Planner:
     cadence = first.kind
     first_month = first.first_month.plus(-lookback_months(scheme, cadence))
-    planner = Planner(scheme, cadence, first, last, first_month, dict(mapping_widths))
+    planner = Planner(scheme, cadence, first, last, first_month)
     for metric in scheme.metrics:
         planner.series[metric.name] = planner.metric_series(metric)
     return planner
@@ -78,7 +75,6 @@ class Planner:
     assessed_first: m.Period
     last: m.Period
     first_month: m.Month  # the earliest month any metric needs
-    mapping_widths: dict[tuple[str, str, str], int]
     series: dict[str, ir.Table] = attrs.field(factory=dict)
     inputs: dict[str, ir.Table] = attrs.field(factory=dict)
 

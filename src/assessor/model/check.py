@@ -8,20 +8,19 @@ the planner receives holds final, exact values.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from fractions import Fraction
 
 import attrs
 
 from assessor.errors import Diagnostic, Span, raise_if_errors, suggest
 from assessor.model import scheme as m
-from assessor.model.check_cards import CardChecks
+from assessor.model.check_cards import CardChecks, canonical_operator
 from assessor.model.registry import AggregateSpec, MetricSpec, Registry, TableSpec
 from assessor.model.units import UNIT_WORDS, Unit, combine, comparable, parse_quantity, quantity_of
 from assessor.syntax import ast
 
 BUILTIN_PLUGIN = "builtin"
-_CANONICAL = {"==": "=", "≤": "<=", "≥": ">=", "≠": "!="}
 ROLLUPS = ("mean", "sum", "last")
 HIT_POLICIES = ("first", "unique", "collect")
 # words for `over previous N <word>`: periods of the scheme's kind, or that kind by name
@@ -722,13 +721,7 @@ class _Checker(CardChecks):
         left, right = (self.expr(a.value, grain) for a in call.arguments)
         if left is None or right is None:
             return None
-        if not comparable(left.unit, right.unit):
-            self.error(
-                "E212",
-                f"cannot compare {left.unit.value} with {right.unit.value}",
-                call.span,
-                "both values need the same unit",
-            )
+        if not self.comparable(left, right, call.span):
             return None
         operator = "<=" if call.function.text == "min" else ">="
         unit = left.unit if left.unit != Unit.NUMBER else right.unit
@@ -969,19 +962,25 @@ class _Checker(CardChecks):
             return None
         return m.Arithmetic(expr.operator, left, right, unit, expr.span)
 
+    def comparable(self, left: m.Expr, right: m.Expr, span: Span) -> bool:
+        """Whether two values may be compared; reports E212 when not."""
+        if comparable(left.unit, right.unit):
+            return True
+        self.error(
+            "E212",
+            f"cannot compare {left.unit.value} with {right.unit.value}",
+            span,
+            "a rate compares with a rate or a percent such as 5%",
+        )
+        return False
+
     def comparison(self, expr: ast.Compare, grain: Grain) -> m.Expr | None:
         left, right = self.expr(expr.left, grain), self.expr(expr.right, grain)
         if left is None or right is None:
             return None
-        if not comparable(left.unit, right.unit):
-            self.error(
-                "E212",
-                f"cannot compare {left.unit.value} with {right.unit.value}",
-                expr.span,
-                "a rate compares with a rate or a percent such as 5%",
-            )
+        if not self.comparable(left, right, expr.span):
             return None
-        operator = _CANONICAL.get(expr.operator, expr.operator)
+        operator = canonical_operator(expr.operator)
         return m.Comparison(operator, left, right, expr.span)
 
     def condition(self, expr: ast.Expr, grain: Grain) -> m.Expr | None:
@@ -1071,26 +1070,9 @@ class _Checker(CardChecks):
         )
 
     def amount(self, outcome: ast.Outcome) -> Decimal | None:
-        value = self.quantity(outcome.amount)
-        if value is None:
-            return None
-        _, unit = value
-        if unit not in (Unit.NUMBER, Unit.MONEY):
-            self.error(
-                "E207",
-                f"an amount is money, not {unit.value}",
-                outcome.amount.span,
-                "write e.g. `reward 200` or `reward 200 元`",
-            )
-            return None
-        exact = Decimal(outcome.amount.value)
-        if -exact.as_tuple().exponent > 2:
-            self.error(
-                "E207",
-                f"{exact} has more than 2 decimals; money is paid in 元 and 分",
-                outcome.amount.span,
-                f"write {exact.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP)}",
-            )
+        """A clause's amount, signed: a penalty is negative."""
+        exact = self.money(outcome.amount, "write e.g. `reward 200` or `reward 200 元`")
+        if exact is None:
             return None
         return -exact if outcome.kind == "penalty" else exact
 

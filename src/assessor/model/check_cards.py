@@ -397,9 +397,7 @@ class CardChecks:
         """Thresholds of ordered bands, checked for one direction, order and a final else."""
         checked = []
         for band in bands:
-            operator = {"==": "=", "≤": "<=", "≥": ">=", "≠": "!="}.get(
-                band.operator, band.operator
-            )
+            operator = canonical_operator(band.operator)
             if operator in ("=", "!="):
                 self.error(
                     "E228",
@@ -939,7 +937,7 @@ class CardChecks:
             decl.span,
         )
 
-    def money(self, quantity: ast.Quantity) -> Decimal | None:
+    def money(self, quantity: ast.Quantity, hint: str = "write e.g. `2000 元`") -> Decimal | None:
         """An amount in 元 with at most 2 decimals."""
         value = self.quantity(quantity)
         if value is None:
@@ -949,7 +947,7 @@ class CardChecks:
                 "E207",
                 f"an amount is money, not {value[1].value}",
                 quantity.span,
-                "write e.g. `2000 元`",
+                hint,
             )
             return None
         exact = Decimal(quantity.value)
@@ -1028,6 +1026,12 @@ def _covers(earlier_op: str, earlier: Fraction, op: str, bound: Fraction) -> boo
 
 
 _SUM_CHUNK = 4
+_CANONICAL = {"==": "=", "≤": "<=", "≥": ">=", "≠": "!="}
+
+
+def canonical_operator(operator: str) -> str:
+    """A comparison operator in one spelling: < <= = != > >=."""
+    return _CANONICAL.get(operator, operator)
 
 
 def _missing_only(options: dict[str, Any]) -> dict[str, Any]:
