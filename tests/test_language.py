@@ -120,3 +120,45 @@ def test_a_division_by_zero_in_a_condition_makes_the_rule_na(tmp_path: Path) -> 
     assert rows[0]["explanation"] == (
         "value is n/a (a value it is computed from is n/a): no reward or penalty"
     )
+
+
+BASELINE_SCHEME = """
+scheme "基线" period month window 2026-01 .. 2026-03
+  transfer 2026-01-15
+role team from kpi_values.subject
+metric v for team = kpi("x")
+rule 改善 for team when v - baseline(v, 2) > 1 reward 100 元
+"""
+# By hand: the transfer month is 2026-01, so the baseline is the mean of 2025-11 and 2025-12.
+# A: (4 + 6) / 2 = 5; changes 5-5=0 (Jan), 7-5=2 (Feb), n/a (no March value).
+# B: only 2025-12 = 3 counts (2025-10 is outside the window); changes n/a, n/a, 9-3=6.
+BASELINE_DATA = """subject,period,indicator,value
+A,2025-11,x,4
+A,2025-12,x,6
+A,2026-01,x,5
+A,2026-02,x,7
+B,2025-10,x,100
+B,2025-12,x,3
+B,2026-03,x,9
+"""
+
+
+def test_baseline_is_the_mean_before_the_transfer(tmp_path: Path) -> None:
+    scheme = tmp_path / "baseline.assess"
+    scheme.write_text(BASELINE_SCHEME, encoding="utf-8")
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "kpi_values.csv").write_text(BASELINE_DATA, encoding="utf-8")
+    (data / "ratings.csv").write_text(
+        "subject,period,evaluator,criterion,score\nA,2026-01,e,c,1\n", encoding="utf-8"
+    )
+    rows = run_scheme(scheme, data, tmp_path / "out")
+    found = {(r["period"], r["subject"]): (r["value"], r["amount"]) for r in rows}
+    assert found == {
+        ("2026-01", "A"): ("0", "0"),
+        ("2026-02", "A"): ("2", "100"),
+        ("2026-03", "A"): ("", "0"),
+        ("2026-01", "B"): ("", "0"),
+        ("2026-02", "B"): ("", "0"),
+        ("2026-03", "B"): ("6", "100"),
+    }

@@ -226,7 +226,7 @@ def test_an_error_case_fails_on_another_code(tmp_path: Path, monkeypatch) -> Non
     assert "  expected error E303, but the run failed with E305:" in outcome.stdout
     assert (
         f"    churn-control.tests/other-code.yaml:{row}:7: error[E305] given table 'visits': "
-        "1 row(s) have no value in column 'advisor_group'"
+        "row 2: no value in column 'advisor_group'"
     ) in outcome.stdout
 
 
@@ -248,7 +248,7 @@ def test_a_bad_given_value_is_located_in_the_case_file(tmp_path: Path, monkeypat
     assert "  the run failed:" in outcome.stdout
     assert (
         f"    churn-control.tests/bad-date.yaml:{line}:{column}: error[E303] given table "
-        "'visits': cannot read the value in column 'visit_date' as a date"
+        "'visits': row 5: cannot read '2024-05-32' in column 'visit_date' as a date"
     ) in outcome.stdout
     assert "Traceback" not in outcome.stdout + outcome.stderr
 

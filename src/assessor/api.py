@@ -10,6 +10,7 @@ from assessor.model.registry import (
     ColumnSpec,
     MetricParam,
     MetricSpec,
+    RowRule,
     TableSpec,
     TemplateSpec,
 )
@@ -24,10 +25,12 @@ __all__ = [
     "MetricContext",  # noqa: F822
     "MetricParam",
     "MetricSpec",
+    "RowRule",
     "TableSpec",
     "TemplateSpec",
     "Unit",
     "hookimpl",
+    "inherited_retention",  # noqa: F822
 ]
 
 
@@ -41,4 +44,8 @@ def __getattr__(name: str) -> Any:
         from assessor.engine.plan import MetricContext
 
         return MetricContext
+    if name == "inherited_retention":
+        from assessor.engine.cohort import inherited_retention
+
+        return inherited_retention
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -157,6 +157,12 @@ def check(scheme: Path, overrides: dict[str, str], sources: dict[str, str]) -> N
     show_default=True,
     help="Language of the explanations.",
 )
+@click.option(
+    "--rejects",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write input rows that break their table's rules to this CSV file and go on without "
+    "them (default: stop at bad rows).",
+)
 @_reports_errors
 def run(
     scheme: Path,
@@ -166,6 +172,7 @@ def run(
     overrides: dict[str, str],
     out: Path,
     lang: str,
+    rejects: Path | None,
     sources: dict[str, str],
 ) -> None:
     """Run a scheme on a data folder and write results.csv, totals.csv and manifest.json."""
@@ -174,10 +181,23 @@ def run(
     loaded = read_scheme(scheme, overrides, sources)
     _print_diagnostics(loaded.warnings, sources)
     first, last = _periods(loaded.scheme, first, last)
-    assessment = assess(loaded, data, first, last, lang)
+    assessment = assess(loaded, data, first, last, lang, rejects)
     write_outputs(assessment, out)
     _print_summary(assessment.outcomes)
+    if rejects is not None:
+        _print_row_counts(assessment.manifest["inputs"], rejects)
     click.echo(f"wrote {len(assessment.outcomes)} outcomes to {out / 'results.csv'}")
+
+
+def _print_row_counts(inputs: list[dict], rejects: Path) -> None:
+    """Rows read = rows used + rows rejected, per input table."""
+    for table in inputs:
+        click.echo(
+            f"{table['table']}: {table['rows_read']} rows read = {table['rows']} used + "
+            f"{table['rows_rejected']} rejected"
+        )
+    total = sum(t["rows_rejected"] for t in inputs)
+    click.echo(f"{total} rejected row(s) written to {rejects}")
 
 
 @main.command()

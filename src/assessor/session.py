@@ -99,11 +99,16 @@ def assess(
     first: m.Period,
     last: m.Period,
     language: results.Language = "en",
+    rejects: Path | None = None,
 ) -> Assessment:
-    """Evaluate a checked scheme on a data folder for the periods from ``first`` to ``last``."""
+    """Evaluate a checked scheme on a data folder for the periods from ``first`` to ``last``.
+
+    With ``rejects``, input rows that break their table's rules are written there and left
+    out; otherwise the first of them stop the run.
+    """
     from assessor.engine.evaluate import evaluate
 
-    evaluation = evaluate(loaded.scheme, data, first, last)
+    evaluation = evaluate(loaded.scheme, data, first, last, rejects)
     outcomes = results.build_outcomes(loaded.scheme, evaluation.rows, language)
     return Assessment(
         loaded,
@@ -139,7 +144,14 @@ def _manifest(loaded: LoadedScheme, inputs, first: m.Period, last: m.Period) -> 
             "sha256": hashlib.sha256(loaded.text.encode("utf-8")).hexdigest(),
         },
         "inputs": [
-            {"table": t.name, "file": t.path.name, "rows": t.rows, "sha256": t.sha256}
+            {
+                "table": t.name,
+                "file": t.path.name,
+                "rows": t.rows,
+                "rows_read": t.read,
+                "rows_rejected": t.rejected,
+                "sha256": t.sha256,
+            }
             for t in inputs
         ],
         "parameters": {p.name: describe_quantity(p.value, p.unit) for p in scheme.params},

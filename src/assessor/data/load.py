@@ -9,39 +9,34 @@ from __future__ import annotations
 
 import csv
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import attrs
 
+from assessor.data import rows
+from assessor.data.rows import raw_name
 from assessor.errors import AssessorError, DataLocation, Diagnostic, fail
-from assessor.model.registry import ColumnSpec, TableSpec
+from assessor.model.registry import RowRule, TableSpec
 
-_SQL_TYPES = {
-    "integer": "BIGINT",
-    "text": "VARCHAR",
-    "date": "DATE",
-    "decimal": "DECIMAL(38,9)",
-    "month": "VARCHAR",  # read as text, then turned into the month's first day
-}
-# 2026-03 or any date (2026-03-15): the first day of that month
-_MONTH = (
-    "CASE WHEN regexp_full_match(trim({x}), '\\d{{4}}-\\d{{1,2}}') "
-    "THEN CAST(try_strptime(trim({x}) || '-01', '%Y-%m-%d') AS DATE) "
-    "ELSE CAST(date_trunc('month', try_cast(trim({x}) AS DATE)) AS DATE) END"
-)
 _SUFFIXES = (".csv", ".parquet")
 
 
 @attrs.frozen
 class LoadedTable:
-    """A table registered with the backend: where it came from and how many rows it has."""
+    """A table registered with the backend: where it came from and how many rows it has.
+
+    ``read`` rows were in the file; ``rows`` of them are used and ``rejected`` broke a rule
+    of the table (only with rejects on; otherwise a broken rule stops the run).
+    """
 
     name: str
     path: Path
     rows: int
     sha256: str
+    read: int = 0
+    rejected: int = 0
 
 
 def find_files(specs: Iterable[TableSpec], folder: Path) -> dict[str, Path]:
@@ -83,59 +78,50 @@ def find_files(specs: Iterable[TableSpec], folder: Path) -> dict[str, Path]:
 
 
 def load_tables(
-    connection: Any, specs: Iterable[TableSpec], files: dict[str, Path]
+    connection: Any,
+    specs: Iterable[TableSpec],
+    files: dict[str, Path],
+    rules: Mapping[str, Sequence[RowRule]] | None = None,
+    rejects: Path | None = None,
 ) -> list[LoadedTable]:
-    """Create one typed table per input in a DuckDB connection and check it.
+    """Create one typed table per input in a DuckDB connection and check every row.
 
-    Raises with a located diagnostic for a missing column, an unreadable value, an empty
-    required value or an empty table.
+    A row breaks its table when a value does not have its column's type, a required value is
+    blank, a number is outside its column's range, a text is not among its choices, or it
+    breaks one of the table's rules (or one of ``rules``, which the scheme adds). Without
+    ``rejects`` the first such rows are reported and loading stops; with it, every bad row
+    is written there (one line per row, with every problem) and left out.
+    Raises with a located diagnostic for a missing column, an unreadable file, an empty
+    table or a duplicate key.
     """
     loaded = []
+    bad_tables = []
     for spec in specs:
         path = files[spec.name]
         if path.suffix == ".csv":
             _load_csv(connection, spec, path)
         else:
             _load_parquet(connection, spec, path)
-        _convert_months(connection, spec, path)
-        rows, blanks = _table_stats(connection, spec, path)
-        if rows == 0:
+        checks = rows.checks(spec, [*spec.rules, *(rules or {}).get(spec.name, ())])
+        bad = rows.find_bad_rows(connection, spec, checks)
+        if bad and rejects is None:
+            raise AssessorError(rows.diagnostics(connection, spec, path, bad))
+        read, used = rows.keep_good_rows(connection, spec, bad)
+        if used == 0:
             fail(
                 "E304",
-                f"input table {spec.name!r} has no rows",
+                f"input table {spec.name!r} has no rows"
+                + (f" left: all {read} broke its rules (see the rejects file)" if read else ""),
                 DataLocation(str(path)),
                 "export the records again; an empty export usually means a wrong filter",
             )
-        _check_no_blanks(spec, path, blanks)
         _check_unique_rows(connection, spec, path)
-        loaded.append(LoadedTable(spec.name, path, rows, file_sha256(path)))
-    return loaded
-
-
-def _convert_months(connection: Any, spec: TableSpec, path: Path) -> None:
-    """Turn month columns (2026-03 or a date) into the first day of the month, or point at the
-    first value that is neither.
-    """
-    for column in (c for c in spec.columns if c.type == "month"):
-        text = f'CAST("{column.name}" AS VARCHAR)'
-        month = _MONTH.format(x=text)
-        bad = _query(
-            connection,
-            f'SELECT rowid, {text} FROM "{spec.name}" WHERE "{column.name}" IS NOT NULL '
-            f"AND ({month}) IS NULL ORDER BY rowid LIMIT 1",
-        )
         if bad:
-            line = int(bad[0][0]) + 2 if path.suffix == ".csv" else None
-            fail(
-                "E303",
-                f"{path.name}: cannot read {bad[0][1]!r} in column {column.name!r} as a month",
-                DataLocation(str(path), line, column.name),
-                "write months as YYYY-MM (e.g. 2026-03) or as a date (2026-03-01)",
-            )
-        _query(
-            connection,
-            f'ALTER TABLE "{spec.name}" ALTER "{column.name}" SET DATA TYPE DATE USING {month}',
-        )
+            bad_tables.append((spec, path))
+        loaded.append(LoadedTable(spec.name, path, used, file_sha256(path), read, read - used))
+    if rejects is not None:
+        rows.write_rejects(connection, bad_tables, rejects)
+    return loaded
 
 
 def _check_unique_rows(connection: Any, spec: TableSpec, path: Path) -> None:
@@ -211,114 +197,48 @@ def _require_columns(spec: TableSpec, path: Path, header: list[str]) -> None:
 
 
 def _load_csv(connection: Any, spec: TableSpec, path: Path) -> None:
+    """The declared columns as text, in file order, into the table's raw stage."""
     header = _csv_header(path)
     _require_columns(spec, path, header)
-    types = {c.name: _SQL_TYPES[c.type] for c in spec.columns}
-    columns = ", ".join(f"'{_sql_string(h)}': '{types.get(h, 'VARCHAR')}'" for h in header)
+    columns = ", ".join(f"'{_sql_string(h)}': 'VARCHAR'" for h in header)
     rejects = f"rejects_{spec.name}"
     _query(
         connection,
-        f'CREATE OR REPLACE TABLE "{spec.name}" AS SELECT {_select_list(spec)} FROM read_csv('
-        f"?, header=true, columns={{{columns}}}, store_rejects=true, "
+        f'CREATE OR REPLACE TABLE "{raw_name(spec)}" AS SELECT {_select_list(spec)} FROM '
+        f"read_csv(?, header=true, columns={{{columns}}}, store_rejects=true, "
         f"rejects_table='{rejects}', rejects_scan='{rejects}_scan', auto_detect=false, "
         "delim=',', quote='\"', escape='\"')",
         [str(path)],
     )
-    bad = _query(
-        connection, f"SELECT line, column_name, error_message FROM {rejects} ORDER BY line LIMIT 1"
-    )
+    bad = _query(connection, f"SELECT line, error_message FROM {rejects} ORDER BY line LIMIT 1")
     if bad:
-        line, column, message = bad[0]
+        line, message = bad[0]
         if "unicode" in message.lower():
             _not_utf8(path, int(line))
-        spec_column = spec.column(column) if column else None
         fail(
             "E303",
-            f"{path.name}: " + _unreadable(column, spec_column),
-            DataLocation(str(path), int(line), column),
-            _reject_hint(spec_column.type if spec_column else None, message),
+            f"{path.name}: this line does not have the header's number of fields",
+            DataLocation(str(path), int(line)),
+            message.splitlines()[0],
         )
-
-
-_TYPE_WORDS = {"date": "a date", "integer": "a whole number", "decimal": "a number", "text": "text"}
-
-
-def _unreadable(column: str | None, spec_column: ColumnSpec | None) -> str:
-    if column is None:
-        return "this line does not have the header's number of fields"
-    expected = _TYPE_WORDS[spec_column.type] if spec_column else "a value"
-    return f"cannot read the value in column {column!r} as {expected}"
-
-
-def _reject_hint(column_type: str | None, message: str) -> str:
-    if column_type == "date":
-        return "write dates as YYYY-MM-DD, e.g. 2015-08-01"
-    if column_type == "integer":
-        return "this column holds whole numbers"
-    return message.splitlines()[0]
 
 
 def _load_parquet(connection: Any, spec: TableSpec, path: Path) -> None:
+    """The declared columns as text, in file order, into the table's raw stage (so a Parquet
+    file is checked by the same rules as a CSV file).
+    """
     described = _query(connection, "DESCRIBE SELECT * FROM read_parquet(?)", [str(path)])
     _require_columns(spec, path, [row[0] for row in described])
+    text = ", ".join(f'CAST("{c.name}" AS VARCHAR) AS "{c.name}"' for c in spec.columns)
     _query(
         connection,
-        f'CREATE OR REPLACE {_relation_kind(spec)} "{spec.name}" AS SELECT '
-        f"{_select_list(spec, cast=True)} FROM read_parquet('{_sql_string(str(path))}')",
+        f'CREATE OR REPLACE TABLE "{raw_name(spec)}" AS SELECT {text} '
+        f"FROM read_parquet('{_sql_string(str(path))}')",
     )
 
 
-def _relation_kind(spec: TableSpec) -> str:
-    """A view reads the file on each query; a table is needed where months are converted."""
-    return "TABLE" if any(c.type == "month" for c in spec.columns) else "VIEW"
-
-
-def _select_list(spec: TableSpec, cast: bool = False) -> str:
-    if not cast:
-        return ", ".join(f'"{c.name}"' for c in spec.columns)
-    return ", ".join(
-        f'CAST("{c.name}" AS {_SQL_TYPES[c.type]}) AS "{c.name}"' for c in spec.columns
-    )
-
-
-def _table_stats(connection: Any, spec: TableSpec, path: Path) -> tuple[int, list[int]]:
-    """Rows and blanks per declared column, in one scan (a Parquet view is read again on each
-    query). Reading a Parquet view is also where a value of the wrong type shows up.
-    """
-    counts = ", ".join(f'count(*) FILTER (WHERE "{c.name}" IS NULL)' for c in spec.columns)
-    try:
-        row = _query(connection, f'SELECT count(*), {counts} FROM "{spec.name}"')[0]
-    except Exception as error:  # duckdb raises its own ConversionException hierarchy
-        fail(
-            "E303",
-            f"{path.name}: a value has the wrong type",
-            DataLocation(str(path)),
-            str(error).splitlines()[0],
-        )
-    return row[0], list(row[1:])
-
-
-def _check_no_blanks(spec: TableSpec, path: Path, blanks_per_column: list[int]) -> None:
-    """Every declared column is required: a blank would silently drop a row from a rate."""
-    for column, blanks in zip(spec.columns, blanks_per_column, strict=True):
-        if blanks:
-            line = _first_blank_line(path, column.name) if path.suffix == ".csv" else None
-            fail(
-                "E305",
-                f"{path.name}: {blanks} row(s) have no value in column {column.name!r}",
-                DataLocation(str(path), line, column.name),
-                f"fill in {column.label_en} ({column.label_zh}) or remove the row",
-            )
-
-
-def _first_blank_line(path: Path, column: str) -> int | None:
-    """Only on the error path: find the line of the first blank value to point at it."""
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle)
-        for record in reader:
-            if not (record.get(column) or "").strip():
-                return reader.line_num
-    return None
+def _select_list(spec: TableSpec) -> str:
+    return ", ".join(f'"{c.name}"' for c in spec.columns)
 
 
 def _query(connection: Any, sql: str, parameters: list | None = None) -> list[tuple]:

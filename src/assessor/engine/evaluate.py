@@ -8,8 +8,9 @@ from typing import Any
 import attrs
 
 from assessor.data.load import LoadedTable, find_files, load_tables
-from assessor.errors import AssessorError, DataLocation, Diagnostic, fail
+from assessor.errors import AssessorError, Diagnostic, fail
 from assessor.model import scheme as m
+from assessor.model.registry import RATINGS
 
 # The exact-integer functions the plan calls (engine.series), defined for DuckDB.
 _FUNCTIONS = (
@@ -38,17 +39,24 @@ def install_functions(connection: Any) -> None:
         connection.execute(statement).fetchall()
 
 
-def evaluate(scheme: m.Scheme, data: Path, first: m.Period, last: m.Period) -> Evaluation:
-    """Load the scheme's input tables from ``data`` and compute every outcome row."""
+def evaluate(
+    scheme: m.Scheme, data: Path, first: m.Period, last: m.Period, rejects: Path | None = None
+) -> Evaluation:
+    """Load the scheme's input tables from ``data`` and compute every outcome row.
+
+    With ``rejects``, rows that break their table's rules are written there and left out
+    instead of stopping the run.
+    """
     import ibis
 
     from assessor.engine.plan import plan_results
+    from assessor.engine.rubric import rating_rules
 
     files = find_files(scheme.tables, data)
     backend = ibis.duckdb.connect()
     install_functions(backend.con)
-    loaded = load_tables(backend.con, scheme.tables, files)
-    _check_ratings(backend, scheme, files)
+    rules = {RATINGS: rating_rules(scheme)}
+    loaded = load_tables(backend.con, scheme.tables, files, rules, rejects)
     expression = plan_results(scheme, first, last)
     try:
         table = backend.to_pyarrow(expression)
@@ -65,33 +73,6 @@ def evaluate(scheme: m.Scheme, data: Path, first: m.Period, last: m.Period) -> E
     rows = table.to_pylist()
     _check_unique_hits(scheme, rows)
     return Evaluation(rows, tuple(loaded))
-
-
-def _check_ratings(backend: Any, scheme: m.Scheme, files: dict[str, Path]) -> None:
-    """Every rating a rubric reads must be on its scale."""
-    from assessor.engine.rubric import RATINGS, off_scale
-
-    rubrics = [x.definition for x in scheme.metrics if isinstance(x.definition, m.RubricScore)]
-    for rubric in rubrics:
-        table = backend.table(RATINGS)
-        bad = backend.to_pyarrow(off_scale(table, rubric.scale, rubric.criteria).limit(_SHOWN))
-        if bad.num_rows:
-            rows = bad.to_pylist()
-            shown = "; ".join(
-                f"{r['subject']} / {r['evaluator']} / {r['criterion']}: {r['score']!r}"
-                for r in rows
-            )
-            scale = (
-                ", ".join(letter for letter, _ in rubric.scale.letters)
-                if rubric.scale.letters
-                else f"{rubric.scale.low} to {rubric.scale.high}"
-            )
-            fail(
-                "E307",
-                f"{files[RATINGS].name}: rating(s) not on the scale {scale}: {shown}",
-                DataLocation(str(files[RATINGS]), None, "score"),
-                "correct the ratings, or declare the scale the evaluators used",
-            )
 
 
 def _check_unique_hits(scheme: m.Scheme, rows: list[dict[str, Any]]) -> None:

@@ -57,9 +57,28 @@ def plan_results(
     return ibis.union(*parts).order_by([review_last, "period", "role", "subject", "kind", "item"])
 
 
+def baseline_window(scheme: m.Scheme, kind: str, periods: int) -> tuple[m.Month, m.Month]:
+    """The first month of the ``periods`` periods before the one holding the transfer date,
+    and the first month of that one (not included).
+    """
+    assert scheme.transfer is not None  # the checker allows baseline(x) only with a transfer
+    transfer = m.Month(scheme.transfer.year * 12 + scheme.transfer.month - 1)
+    held = m.Period.containing(transfer, kind)
+    return m.Period(kind, held.index - periods).first_month, held.first_month
+
+
+def _baseline_starts(scheme: m.Scheme, cadence: str) -> list[m.Month]:
+    return [
+        baseline_window(scheme, "month" if x.monthly else cadence, x.definition.periods)[0]
+        for x in scheme.metrics
+        if isinstance(x.definition, m.Baseline)
+    ]
+
+
 def _planner(scheme, first, last) -> Planner:
     cadence = first.kind
-    first_month = first.first_month.plus(-lookback_months(scheme, cadence))
+    earliest = min([first.first_month, *_baseline_starts(scheme, cadence)])
+    first_month = earliest.plus(-lookback_months(scheme, cadence))
     planner = Planner(scheme, cadence, first, last, first_month)
     for metric in scheme.metrics:
         planner.series[metric.name] = planner.metric_series(metric)
@@ -133,6 +152,8 @@ class Planner:
             series = self.rollup_series(metric, definition)
         elif isinstance(definition, m.Shifted):
             series = self.shifted_series(metric, definition)
+        elif isinstance(definition, m.Baseline):
+            series = self.baseline_series(metric, definition)
         elif isinstance(definition, m.Peer):
             series = self.peer_series(definition)
             if metric.grain is not None and definition.function != "rank":
@@ -190,6 +211,7 @@ class Planner:
             subject_column,
             s.month_date(self.first_month),
             s.month_date(self.last.last_month),
+            self.scheme.transfer,
         )
         arguments = {name: _plain(value) for name, value in definition.arguments}
         table = definition.spec.compute(context, **arguments)
@@ -267,6 +289,21 @@ class Planner:
             num=values.num,
             den=values.den,
         )
+
+    def baseline_series(self, metric: m.Metric, definition: m.Baseline) -> ir.Table:
+        """The mean of the operand's defined values in the periods before the transfer's
+        period, repeated in every period; n/a for a subject with no value then.
+        """
+        kind = self.kind_of(metric)
+        start, end = baseline_window(self.scheme, kind, definition.periods)
+        values = self.series[definition.metric]
+        before = values.filter(
+            (values.period >= s.month_date(start)) & (values.period < s.month_date(end))
+        )
+        totals = s.group_sum(before.select("subject", "num", "den"), ["subject"])
+        mean = Exact(totals.num, totals.den) / Exact.of(totals["count"])
+        baseline = totals.select("subject", num=mean.num, den=mean.den)
+        return self.frame(metric.grain, kind).join(baseline, "subject")
 
     def rollup_series(self, metric: m.Metric, definition: m.Rollup) -> ir.Table:
         """Monthly values of the period: mean or sum of the defined ones, or the last one."""

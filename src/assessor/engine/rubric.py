@@ -18,7 +18,7 @@ import ibis.expr.types as ir
 from assessor.engine import series as s
 from assessor.engine.exact import EXACT, Exact
 from assessor.model import scheme as m
-from assessor.model.registry import RATINGS
+from assessor.model.registry import RATINGS, RowRule
 
 if TYPE_CHECKING:
     from assessor.engine.plan import Planner
@@ -67,10 +67,54 @@ def rated(planner: Planner, scale: m.Scale, criteria: tuple[str, ...]) -> ir.Tab
     )
 
 
-def off_scale(table: ir.Table, scale: m.Scale, criteria: tuple[str, ...]) -> ir.Table:
-    """The ratings of these criteria that are not on the scale (a data error)."""
-    rows = table.filter(table.criterion.isin(list(criteria)))
-    return rows.filter(rating_numerator(scale, rows.score).isnull())
+def rating_rules(scheme: m.Scheme) -> tuple[RowRule, ...]:
+    """What the scheme's rubrics require of the ratings table: every rating is of a criterion
+    some rubric rates (E312), on that rubric's scale (E307).
+    """
+    rubrics = [x.definition for x in scheme.metrics if isinstance(x.definition, m.RubricScore)]
+    if not rubrics:
+        return ()
+    criteria = sorted({c for r in rubrics for c in r.criteria})
+
+    def known(table: ir.Table) -> ir.BooleanValue:
+        return table.criterion.isin(criteria)
+
+    def on_scale(table: ir.Table) -> ir.BooleanValue:
+        return ibis.or_(
+            *(
+                table.criterion.isin(list(r.criteria))
+                & rating_numerator(r.scale, table.score).notnull()
+                for r in rubrics
+            )
+        )
+
+    scales = "; ".join(sorted({_describe_scale(r.scale) for r in rubrics}))
+    return (
+        RowRule(
+            "known_criterion",
+            "评分项须属于方案的评分表",
+            "the criterion is one a rubric of the scheme rates",
+            ("criterion",),
+            known,
+            code="E312",
+            hint="criteria of the scheme: " + ", ".join(criteria),
+        ),
+        RowRule(
+            "on_scale",
+            "评分须在量表内",
+            f"the rating is on its rubric's scale ({scales})",
+            ("criterion", "score"),
+            lambda table: ~known(table) | on_scale(table),
+            code="E307",
+            hint="correct the ratings, or declare the scale the evaluators used",
+        ),
+    )
+
+
+def _describe_scale(scale: m.Scale) -> str:
+    if scale.letters:
+        return ", ".join(letter for letter, _ in scale.letters)
+    return f"{scale.low} to {scale.high}"
 
 
 def rubric_series(planner: Planner, metric: m.Metric, rubric: m.RubricScore) -> ir.Table:

@@ -17,19 +17,13 @@ import ibis
 import ibis.expr.datatypes as dt_types
 import ibis.expr.types as ir
 
+from assessor.data.rows import ibis_schema
 from assessor.engine.exact import EXACT, Exact
 from assessor.errors import fail
 from assessor.model import scheme as m
 from assessor.model.registry import TableSpec
 
 STORE_SUBJECT = "store"
-_TYPES = {
-    "integer": "int64",
-    "text": "string",
-    "date": "date",
-    "decimal": "decimal(38, 9)",
-    "month": "date",
-}
 # how far back `missing carry` looks for an earlier value
 CARRY_MONTHS = 12
 
@@ -62,13 +56,15 @@ class MetricContext:
     ``table(name)`` gives an input table; ``subject_column`` is the column of the metric's
     subject table to group by (None: the store as a whole); values are needed for every month
     from ``first_period`` to ``last_period`` (first days of months), and the metric may skip
-    reading data that cannot affect those months.
+    reading data that cannot affect those months. ``transfer_date`` is the day of the equity
+    transfer the scheme declares (None when it declares none).
     """
 
     tables: Mapping[str, ir.Table]
     subject_column: str | None
     first_period: dt.date
     last_period: dt.date
+    transfer_date: dt.date | None = None
 
     def table(self, name: str) -> ir.Table:
         """The input table of that name, as declared by its plugin."""
@@ -77,7 +73,7 @@ class MetricContext:
 
 def input_table(spec: TableSpec) -> ir.Table:
     """An unbound Ibis table with the declared schema of an input table."""
-    return ibis.table({c.name: _TYPES[c.type] for c in spec.columns}, name=spec.name)
+    return ibis.table(ibis_schema(spec), name=spec.name)
 
 
 def month_date(month: m.Month) -> dt.date:

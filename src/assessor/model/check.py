@@ -7,6 +7,7 @@ the planner receives holds final, exact values.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping
 from decimal import Decimal
 from fractions import Fraction
@@ -41,6 +42,8 @@ _PERIOD_WORDS = {
 }
 # functions of the language itself, not of a plugin
 _SHIFTS = ("previous", "last_year")
+BASELINE = "baseline"
+BASELINE_PERIODS = 3
 _EXTREMA = ("min", "max")
 _PEERS = ("mean", "median", "percentile", "rank")
 # A grain: the role whose subjects a value is per, or None for the store as a whole.
@@ -75,6 +78,7 @@ class _Checker(CardChecks):
     tables: dict[str, TableSpec] = attrs.field(factory=dict)
     plugins: set[str] = attrs.field(factory=set)
     period_kind: str = "month"
+    transfer: datetime.date | None = None
     used: set[str] = attrs.field(factory=set)  # parameters and metrics read somewhere
     card_owner: dict[str, ast.ScorecardDecl] = attrs.field(factory=dict)
     cards: dict[str, m.Scorecard | None] = attrs.field(factory=dict)  # None: being built
@@ -91,6 +95,7 @@ class _Checker(CardChecks):
         header = self.tree.header
         self.check_plugins(header.uses)
         window = self.check_period(header)
+        self.transfer = self.check_transfer(header.transfer)
         self.collect_names()
         for decl in self.tree.declarations:
             if isinstance(decl, ast.ParamDecl):
@@ -128,6 +133,7 @@ class _Checker(CardChecks):
             metrics=tuple(x for x in self.metrics.values() if x is not None),
             rules=rules,
             tables=tuple(self.tables[name] for name in sorted(self.tables)),
+            transfer=self.transfer,
             scorecards=tuple(c for c in self.cards.values() if c is not None),
             grades=grades,
             bonuses=bonuses,
@@ -171,6 +177,21 @@ class _Checker(CardChecks):
                     suggest(name.text, self.registry.plugins)
                     or "install it, or see `assessor plugins` for what is installed",
                 )
+
+    def check_transfer(self, day: ast.Identifier | None) -> datetime.date | None:
+        """``transfer 2026-01-01``: a real calendar day."""
+        if day is None:
+            return None
+        try:
+            return datetime.date.fromisoformat(day.text)
+        except ValueError:
+            self.error(
+                "E233",
+                f"{day.text!r} is not a calendar day",
+                day.span,
+                "write the transfer date as YYYY-MM-DD, e.g. 2026-01-01",
+            )
+            return None
 
     def check_period(self, header: ast.Header) -> tuple[m.Period, m.Period] | None:
         kinds = ", ".join(m.PERIOD_MONTHS)
@@ -449,6 +470,8 @@ class _Checker(CardChecks):
     ) -> tuple[m.MetricDefinition | None, Unit | None]:
         if isinstance(expr, ast.Call) and expr.function.text in _SHIFTS:
             return self.shifted(expr, grain)
+        if isinstance(expr, ast.Call) and expr.function.text == BASELINE:
+            return self.baseline(expr, grain)
         if isinstance(expr, ast.OverPeers):
             return self.peer(expr, grain)
         if (
@@ -484,6 +507,15 @@ class _Checker(CardChecks):
         visible = self.registry.metrics_visible_to(self.plugins)
         found = visible.get(function.text, [])
         if len(found) == 1:
+            if found[0].needs_transfer and self.transfer is None:
+                self.error(
+                    "E233",
+                    f"{function.text} follows the customers inherited at the equity transfer, "
+                    "and the scheme gives no transfer date",
+                    function.span,
+                    "add `transfer YYYY-MM-DD` to the scheme's header, after `period`",
+                )
+                return None
             return found[0]
         if len(found) > 1:
             names = ", ".join(sorted(s.qualified_name for s in found))
@@ -748,6 +780,38 @@ class _Checker(CardChecks):
         back = 1 if call.function.text == "previous" else 12 // months
         return m.Shifted(member.name, back), member.unit
 
+    def baseline(self, call: ast.Call, grain: Grain) -> tuple[m.Baseline | None, Unit | None]:
+        """``baseline(x)`` or ``baseline(x, 6)``: x before the equity transfer."""
+        arguments = call.arguments
+        count: int | None = BASELINE_PERIODS
+        if len(arguments) == 2 and not arguments[1].keyword:
+            value = self.expr(arguments[1].value, None)
+            whole = isinstance(value, m.Constant) and value.value.denominator == 1
+            count = int(value.value) if whole and value.value > 0 else None
+        if not 1 <= len(arguments) <= 2 or arguments[0].keyword or count is None:
+            self.error(
+                "E210",
+                "baseline takes a metric and, optionally, a whole number of periods",
+                call.span,
+                "write e.g. baseline(得分) or baseline(得分, 6)",
+            )
+            return None, None
+        if self.transfer is None:
+            self.error(
+                "E233",
+                "baseline needs the date of the equity transfer",
+                call.span,
+                "add `transfer YYYY-MM-DD` to the scheme's header, after `period`",
+            )
+            return None, None
+        member = self.operand_metric(arguments[0].value)
+        if member is None:
+            return None, None
+        if member.grain != grain and member.grain is not None:
+            self.wrong_grain(member, grain, call.span)
+            return None, None
+        return m.Baseline(member.name, count), member.unit
+
     def peer(self, expr: ast.OverPeers, grain: Grain) -> tuple[m.Peer | None, Unit | None]:
         """``mean(x over all)`` and friends: a reference over every subject of x's role."""
         function = expr.function.text
@@ -937,7 +1001,7 @@ class _Checker(CardChecks):
         definition, unit = self.definition(expr, grain, inline=True)
         if definition is None or unit is None:
             return None
-        if isinstance(definition, m.OverPrevious | m.Shifted):
+        if isinstance(definition, m.OverPrevious | m.Shifted | m.Baseline):
             grain = self.metrics[definition.metric].grain
         if isinstance(definition, m.Peer) and definition.function != "rank":
             grain = None  # one reference value per period, visible at every grain
@@ -1095,6 +1159,8 @@ def _describe_definition(definition: m.MetricDefinition) -> str:
             return f"{a.name}({name} over previous {n} periods)"
         case m.Shifted(metric=name, periods=n):
             return f"{name} {n} period(s) earlier"
+        case m.Baseline(metric=name, periods=n):
+            return f"baseline({name}, {n})"
         case m.Peer(function=f, metric=name, share=share, ascending=ascending):
             extra = f", {share * 100}%" if share is not None else ", ascending" * ascending
             return f"{f}({name} over all{extra})"

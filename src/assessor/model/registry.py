@@ -19,17 +19,46 @@ from assessor.model.units import Unit
 KPI_VALUES = "kpi_values"
 RATINGS = "ratings"
 
-ColumnType = Literal["integer", "text", "date", "decimal", "month"]
+ColumnType = Literal["integer", "text", "date", "timestamp", "decimal", "month"]
 
 
 @attrs.frozen
 class ColumnSpec:
-    """One column of an input table, with its type and bilingual description."""
+    """One column of an input table, with its type and bilingual description.
+
+    A value outside ``minimum``..``maximum`` (numbers) or not among ``choices`` (text) breaks
+    the table's rules like a value of the wrong type: the row is reported, or rejected with
+    ``--rejects``. ``required=False`` allows blanks (a ticket not yet resolved).
+    """
 
     name: str
     type: ColumnType
     label_zh: str
     label_en: str
+    required: bool = True
+    unit: Unit | None = None
+    minimum: Decimal | None = None
+    maximum: Decimal | None = None
+    choices: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class RowRule:
+    """A rule every row of a table must keep, such as "resolved is not before opened".
+
+    ``holds(table)`` returns an Ibis boolean over the table's declared columns; a row where
+    it is false breaks the rule (null, for a blank optional value, counts as kept).
+    ``columns`` are the columns a report shows (it points at the last).
+    """
+
+    name: str
+    label_zh: str
+    label_en: str
+    columns: tuple[str, ...]
+    holds: Callable[[Any], Any]
+    # the code a broken rule is reported under; plugins keep the default
+    code: str = "E311"
+    hint: str = "correct the row in the source system and export again"
 
 
 @attrs.frozen
@@ -48,6 +77,7 @@ class TableSpec:
     plugin: str = ""
     # columns that identify a row: two rows with the same values are a data error
     key: tuple[str, ...] = ()
+    rules: tuple[RowRule, ...] = ()
 
     def column(self, name: str) -> ColumnSpec | None:
         """The column of that name, or None."""
@@ -93,6 +123,8 @@ class MetricSpec:
     shows_fraction: bool = True
     plugin: str = ""
     by_subject_value: bool = False
+    # reads ``context.transfer_date``: only schemes that declare `transfer` may use it
+    needs_transfer: bool = False
 
     @property
     def qualified_name(self) -> str:

@@ -6,6 +6,7 @@ Spans are kept so later stages can still point at the text, never to re-read it.
 
 from __future__ import annotations
 
+import datetime
 import re
 from decimal import Decimal
 from fractions import Fraction
@@ -267,6 +268,17 @@ class Shifted:
 
 
 @attrs.frozen
+class Baseline:
+    """The pre-transfer baseline of a metric: the mean of its defined values over the
+    ``periods`` periods (of its own cadence) before the period holding the transfer date,
+    the same value in every period.
+    """
+
+    metric: str
+    periods: int
+
+
+@attrs.frozen
 class Peer:
     """A reference over all subjects of the metric's role in the period: mean, median,
     percentile (nearest rank, ``share`` in 0..1) or rank (1 = highest unless ascending).
@@ -308,7 +320,15 @@ class RubricScore:
 
 
 MetricDefinition = (
-    PluginMetric | Derived | OverMapping | OverPrevious | Rollup | Shifted | Peer | RubricScore
+    PluginMetric
+    | Derived
+    | OverMapping
+    | OverPrevious
+    | Rollup
+    | Shifted
+    | Baseline
+    | Peer
+    | RubricScore
 )
 
 
@@ -543,6 +563,8 @@ class Scheme:
     bonuses: tuple[Bonus, ...] = ()
     limits: tuple[Limit, ...] = ()
     pools: tuple[Pool, ...] = ()
+    # the day of the equity transfer, when the scheme declares one
+    transfer: datetime.date | None = None
 
     def metric(self, name: str) -> Metric:
         """The metric of that name (the checker guarantees it exists)."""

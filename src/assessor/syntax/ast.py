@@ -186,6 +186,8 @@ class Header:
     review: Identifier | None
     window: Window | None
     span: Span
+    # ``transfer 2026-01-01`` as written
+    transfer: Identifier | None = None
 
 
 @attrs.frozen

@@ -11,7 +11,8 @@ The canonical layout
 Lines and indentation (2 spaces a level):
 
 - Header: ``scheme "title"``, then ``uses a, b`` and ``period quarter  review month  window
-  2026-01 .. 2026-12`` indented 2 (the period parts on one line, two spaces apart).
+  2026-01 .. 2026-12`` indented 2 (the period parts on one line, two spaces apart), and
+  ``transfer 2026-01-01`` on a line of its own, indented 2.
 - One blank line between top-level declarations. Consecutive ``param`` lines, consecutive
   ``role`` lines and consecutive one-line ``metric`` lines are not forced apart: between them a
   blank line is kept where the source had one (or more), and none is added.
@@ -303,8 +304,10 @@ def _header(tree: Tree) -> _Block:
         if _is_tree(child, "uses"):
             lines.append(_line(INDENT, [child]))
         elif _is_tree(child, "period"):
-            parts = _split(child.children, lambda n: _is_tree(n, "review", "window"))
+            own = [c for c in child.children if not _is_tree(c, "transfer")]
+            parts = _split(own, lambda n: _is_tree(n, "review", "window"))
             lines.append(_line(INDENT, *parts))
+            lines.extend(_line(INDENT, [c]) for c in child.children if _is_tree(c, "transfer"))
     return _Block("header", lines)
 
 

@@ -169,14 +169,19 @@ class _ToAst(Transformer):
         return ast.SchemeText(self.file, header, tuple(declarations))
 
     def header(self, meta, title, uses, period):
-        kind, review, window = period
-        return ast.Header(_unquote(title), uses or (), kind, review, window, _span(meta, self.file))
+        kind, review, window, transfer = period
+        return ast.Header(
+            _unquote(title), uses or (), kind, review, window, _span(meta, self.file), transfer
+        )
 
     def uses(self, meta, *names):
         return tuple(self._id(n) for n in names)
 
-    def period(self, meta, kind, review, window):
-        return self._id(kind), review, window
+    def period(self, meta, kind, review, window, transfer):
+        return self._id(kind), review, window, transfer
+
+    def transfer(self, meta, day):
+        return self._id(day)
 
     def review(self, meta, kind):
         return self._id(kind)
