@@ -219,11 +219,70 @@ def plugins(sources: dict[str, str]) -> None:
                 click.echo(
                     f"  metric {spec.qualified_name}({params}): {spec.label_zh} / "
                     f"{spec.label_en}, per {spec.subject_table} column or store"
+                    + (" (needs `transfer`)" if spec.needs_transfer else "")
                 )
+                if spec.description:
+                    click.echo(f"    {spec.description}")
         for aggregate in (a for a in registry.aggregates.values() if a.plugin == name):
             click.echo(f"  aggregate {aggregate.name}: {aggregate.description}")
         for template in (t for t in registry.templates.values() if t.plugin == name):
             click.echo(f"  template {template.id}: {template.title_zh} / {template.title_en}")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the list as JSON, for programs.")
+@_reports_errors
+def templates(as_json: bool, sources: dict[str, str]) -> None:
+    """List every installed template: id, title, domain, roles, inputs and sample data."""
+    import json
+
+    from assessor.catalogue import list_templates
+    from assessor.plugins.manager import load_registry
+
+    registry, problems = load_registry()
+    _print_diagnostics(problems, sources)
+    entries = list_templates(registry)
+    if as_json:
+        listed = [e.as_json() for e in entries]
+        click.echo(json.dumps(listed, ensure_ascii=False, indent=2))
+    for entry in entries if not as_json else ():
+        spec = entry.spec
+        click.echo(f"{spec.id}  {spec.title_zh} / {spec.title_en}")
+        click.echo(f"  domain {spec.domain} (plugin {spec.plugin}), file {spec.path}")
+        if entry.scheme is not None:
+            roles = ", ".join(f"{r.name} ({r.label or r.name})" for r in entry.scheme.roles)
+            tables = ", ".join(t.name for t in entry.scheme.tables)
+            click.echo(f"  period {entry.scheme.period_kind}; roles: {roles}")
+            click.echo(f"  inputs: {tables}")
+        if spec.sample_data is not None:
+            span = f" ({entry.covers[0]} .. {entry.covers[1]})" if entry.covers else ""
+            click.echo(f"  sample data {spec.sample_data}{span}")
+    broken = [d for e in entries for d in e.problems]
+    if broken:
+        _print_diagnostics(broken, sources)
+        sys.exit(EXIT_USER_ERROR)
+
+
+@main.command()
+@click.argument("scheme", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder for the blank files (created if needed).",
+)
+@_reports_errors
+def inputs(scheme: Path, out: Path, sources: dict[str, str]) -> None:
+    """Write blank input files for exactly the tables a scheme reads: a CSV file per table and
+    inputs.xlsx with a sheet per table and a note on every column.
+    """
+    from assessor.catalogue import write_blank_inputs
+    from assessor.session import read_scheme
+
+    loaded = read_scheme(scheme, None, sources)
+    _print_diagnostics(loaded.warnings, sources)
+    for path in write_blank_inputs(loaded.scheme.tables, out):
+        click.echo(f"wrote {path}")
 
 
 @main.command("test")

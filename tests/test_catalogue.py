@@ -1,0 +1,69 @@
+"""`assessor inputs`: blank input files for exactly what a scheme reads, and `assessor plugins`
+listing metrics. (`assessor templates` is exercised over every template in test_templates.)
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from conftest import TEMPLATE, invoke
+from openpyxl import load_workbook
+
+KPI_SCHEME = """
+scheme "接听" period month window 2026-01 .. 2026-01
+role team from kpi_values.subject
+rule 接听 for team when kpi("接听率") >= 90 reward 100 元
+"""
+
+
+def test_inputs_writes_a_csv_and_a_sheet_per_table_the_scheme_reads(tmp_path: Path) -> None:
+    outcome = invoke("inputs", TEMPLATE, "--out", tmp_path)
+    assert outcome.exit_code == 0, outcome.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "followups.csv",
+        "inputs.xlsx",
+        "visits.csv",
+    ]
+    with (tmp_path / "visits.csv").open(encoding="utf-8-sig", newline="") as handle:
+        assert list(csv.reader(handle)) == [
+            ["visit_id", "customer_id", "visit_date", "advisor_group"]
+        ]
+    book = load_workbook(tmp_path / "inputs.xlsx")
+    assert book.sheetnames == ["说明 notes", "followups", "visits"]
+    header = book["visits"][1]
+    assert [c.value for c in header] == ["visit_id", "customer_id", "visit_date", "advisor_group"]
+    assert header[2].comment.text.startswith("进站日期 / visit date\n日期 / date, YYYY-MM-DD")
+
+
+def test_inputs_leaves_out_tables_the_scheme_does_not_read(tmp_path: Path) -> None:
+    scheme = tmp_path / "kpi.assess"
+    scheme.write_text(KPI_SCHEME, encoding="utf-8")
+    outcome = invoke("inputs", scheme, "--out", tmp_path / "blank")
+    assert outcome.exit_code == 0, outcome.stderr
+    assert sorted(p.name for p in (tmp_path / "blank").iterdir()) == [
+        "inputs.xlsx",
+        "kpi_values.csv",
+    ]
+
+
+def test_blank_inputs_filled_in_run(tmp_path: Path) -> None:
+    """The blank CSV (with its byte-order mark) is what the loader reads once filled in."""
+    scheme = tmp_path / "kpi.assess"
+    scheme.write_text(KPI_SCHEME, encoding="utf-8")
+    blank = tmp_path / "blank"
+    invoke("inputs", scheme, "--out", blank)
+    with (blank / "kpi_values.csv").open("a", encoding="utf-8") as handle:
+        handle.write("一组,2026-01,接听率,95\n二组,2026-01,接听率,80\n")
+    outcome = invoke("run", scheme, "--data", blank, "--out", tmp_path / "out")
+    assert outcome.exit_code == 0, outcome.stderr
+    with (tmp_path / "out" / "results.csv").open(encoding="utf-8") as handle:
+        amounts = {r["subject"]: r["amount"] for r in csv.DictReader(handle)}
+    assert amounts == {"一组": "100", "二组": "0"}
+
+
+def test_plugins_lists_metrics_with_their_parameters() -> None:
+    outcome = invoke("plugins")
+    assert outcome.exit_code == 0, outcome.stderr
+    assert "metric auto_aftersales.churn_rate(lapse_months: months)" in outcome.stdout
+    assert "metric builtin.kpi(indicator: number)" in outcome.stdout
