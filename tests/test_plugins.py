@@ -3,11 +3,16 @@ and the others still load."""
 
 from __future__ import annotations
 
+import subprocess
 import sys
+import tomllib
 import types
+import zipfile
 from importlib.metadata import EntryPoint
+from pathlib import Path
 
 import pytest
+from conftest import ROOT
 
 from assessor.plugins import manager
 
@@ -136,3 +141,45 @@ def test_the_plugins_command_lists_what_is_installed(cli):
     assert "table visits: 进站记录 / Service visits" in outcome.stdout
     assert "template auto-aftersales/churn-control" in outcome.stdout
     assert "aggregate mean" in outcome.stdout
+
+
+# -- each domain plugin is a package of its own -------------------------------------------
+
+PLUGIN_DIRS = sorted((ROOT / "plugins").glob("assessor-*"))
+
+
+def _entry_point_name(folder: Path) -> str:
+    project = tomllib.loads((folder / "pyproject.toml").read_text("utf-8"))
+    (name,) = project["project"]["entry-points"]["assessor"]
+    return name
+
+
+@pytest.mark.parametrize("folder", PLUGIN_DIRS, ids=lambda p: p.name)
+def test_a_plugin_wheel_carries_its_templates_and_sample_data(folder: Path, tmp_path: Path):
+    """What `pip install plugins/<name>` installs: the wheel holds the entry point, every
+    template the plugin declares and the sample data each runs on."""
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
+         "--wheel-dir", str(tmp_path), str(folder)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert built.returncode == 0, built.stderr
+    (wheel,) = tmp_path.glob("*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    registry, _ = manager.load_registry(allow={_entry_point_name(folder)})
+    assert registry.templates, f"{folder.name} declares no templates"
+    for template in registry.templates.values():
+        packaged = f"templates/{template.path.parent.name}/{template.path.name}"
+        assert any(n.endswith(packaged) for n in names), packaged
+        sample = f"templates/{template.path.parent.name}/{template.sample_data.name}/"
+        assert any(sample in n and n.endswith(".csv") for n in names), sample
+
+
+@pytest.mark.parametrize("folder", PLUGIN_DIRS, ids=lambda p: p.name)
+def test_alone_a_plugin_shows_only_its_own_templates(folder: Path):
+    name = _entry_point_name(folder)
+    registry, problems = manager.load_registry(allow={"builtin", name})
+    assert problems == []
+    assert {t.plugin for t in registry.templates.values()} == {name}
+    for template in registry.templates.values():
+        assert template.path.is_file() and template.sample_data.is_dir()
