@@ -399,7 +399,7 @@ def _print_summary(outcomes) -> None:
         table.add_row(
             period,
             role,
-            str(len(rows)),
+            str(len({o.subject for o in rows})),
             format_amount(rewards),
             format_amount(penalties),
             str(sum(o.status == "n/a" for o in rows)),

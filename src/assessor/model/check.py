@@ -634,12 +634,12 @@ class _Checker(CardChecks):
                 "E207", f"{spec.name}: {param.name!r} must be a whole number", argument.span, None
             )
             return None
-        if param.minimum is not None and value.value < Fraction(param.minimum):
+        too_low = param.minimum is not None and value.value < Fraction(param.minimum)
+        too_high = param.maximum is not None and value.value > Fraction(param.maximum)
+        if too_low or too_high:
+            word, bound = ("least", param.minimum) if too_low else ("most", param.maximum)
             self.error(
-                "E207",
-                f"{spec.name}: {param.name!r} must be at least {param.minimum}",
-                argument.span,
-                None,
+                "E207", f"{spec.name}: {param.name!r} must be at {word} {bound}", argument.span
             )
             return None
         return value.value
@@ -648,6 +648,16 @@ class _Checker(CardChecks):
         if grain is None or spec.by_subject_value:
             return
         role = self.roles[grain]
+        if role.table == spec.subject_table and spec.subject_columns not in (None, ()):
+            if role.column not in spec.subject_columns:
+                self.error(
+                    "E208",
+                    f"{spec.name} has no value per {grain} ({role.table}.{role.column}); it "
+                    f"can be computed per {', '.join(spec.subject_columns)}",
+                    span,
+                    "compute it per a role drawn from one of those columns, or for the store",
+                )
+            return
         if role.table != spec.subject_table:
             self.error(
                 "E208",
@@ -941,6 +951,8 @@ class _Checker(CardChecks):
                 operand = self.expr(expr.operand, grain)
                 if operand is None:
                     return None
+                if isinstance(operand, m.Constant):  # -2%: still a constant, e.g. for a band
+                    return m.Constant(-operand.value, operand.unit, expr.span)
                 zero = m.Constant(Fraction(0), Unit.NUMBER, expr.span)
                 return m.Arithmetic("-", zero, operand, operand.unit, expr.span)
         raise TypeError(f"unexpected syntax node {expr!r}")

@@ -93,6 +93,7 @@ class MetricParam:
     integer: bool = False
     minimum: Decimal | None = None
     description: str = ""
+    maximum: Decimal | None = None
     # a text argument, such as the indicator name of kpi("响应率")
     text: bool = False
 
@@ -125,6 +126,8 @@ class MetricSpec:
     by_subject_value: bool = False
     # reads ``context.transfer_date``: only schemes that declare `transfer` may use it
     needs_transfer: bool = False
+    # the columns of the subject table it can group by (None: any)
+    subject_columns: tuple[str, ...] | None = None
 
     @property
     def qualified_name(self) -> str:

@@ -1,1 +1,1 @@
-"""Auto after-sales (汽车售后) assessment: service visits, follow-ups and customer churn."""
+"""Auto after-sales (汽车售后) assessment: visits and churn, service KPIs, sales customers."""

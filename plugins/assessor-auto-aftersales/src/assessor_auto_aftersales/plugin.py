@@ -1,4 +1,9 @@
-"""The auto after-sales plugin's declarations: its input tables, metrics and templates."""
+"""The auto after-sales plugin's declarations: its input tables, metrics and templates.
+
+Three schemes of one after-sales department share it: churn control (进站记录, 回访分工,
+月流失率), the service KPIs (售后工单, 来电记录, 责任投诉) and the salespeople's customer
+churn (销售客户档案, 客户流失率, 原有客户留存率).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from assessor import api
+from assessor_auto_aftersales import sales, service, tables
 from assessor_auto_aftersales.churn import churn_rate
 
 DOMAIN = "auto_aftersales"
@@ -13,7 +19,9 @@ DOMAIN = "auto_aftersales"
 
 @api.hookimpl
 def assessor_tables() -> list[api.TableSpec]:
-    """Service visits (进站记录) and the follow-up assignments (回访分工)."""
+    """Service visits (进站记录), follow-up assignments (回访分工), service tickets (售后工单),
+    calls (来电记录), responsibility complaints (责任投诉) and sales customers (销售客户档案).
+    """
     return [
         api.TableSpec(
             "visits",
@@ -46,12 +54,16 @@ def assessor_tables() -> list[api.TableSpec]:
                 ),
             ),
         ),
+        tables.tickets_table(),
+        tables.calls_table(),
+        tables.complaints_table(),
+        tables.sales_customers_table(),
     ]
 
 
 @api.hookimpl
 def assessor_metrics() -> list[api.MetricSpec]:
-    """``churn_rate(lapse_months)``: 月流失率, per store or per advisor group."""
+    """月流失率 (churn control), the service KPIs and the salespeople's customer churn."""
     return [
         api.MetricSpec(
             "churn_rate",
@@ -72,12 +84,144 @@ def assessor_metrics() -> list[api.MetricSpec]:
             compute=churn_rate,
             description="customers lost in the month / visits in the month `lapse_months` earlier",
         ),
+        *_service_metrics(),
+        *_sales_metrics(),
+    ]
+
+
+def _hours(description: str) -> api.MetricParam:
+    return api.MetricParam("hours", api.Unit.HOURS, minimum=Decimal(0), description=description)
+
+
+def _service_metrics() -> list[api.MetricSpec]:
+    """Metrics over tickets, calls and complaints. All are keyed by a column of the tickets
+    (a team or an agent), so that one role serves every metric of the service scheme.
+    """
+    on_tickets = {"subject_table": tables.TICKETS, "unit": api.Unit.RATIO}
+    return [
+        api.MetricSpec(
+            "response_within",
+            "响应及时率",
+            "answered within the time limit",
+            inputs=(tables.TICKETS,),
+            params=(_hours("time limit from opening to the first response"),),
+            compute=service.response_within,
+            description="tickets first answered within `hours` of opening / tickets opened",
+            **on_tickets,
+        ),
+        api.MetricSpec(
+            "resolution_within",
+            "问题解决率（时限内解决）",
+            "resolved within the time limit",
+            inputs=(tables.TICKETS,),
+            params=(_hours("time limit from opening to the resolution"),),
+            compute=service.resolution_within,
+            description="tickets resolved within `hours` of opening / tickets opened",
+            **on_tickets,
+        ),
+        api.MetricSpec(
+            "first_contact_resolution",
+            "一次响应解决率",
+            "first-contact resolution",
+            inputs=(tables.TICKETS,),
+            params=(),
+            compute=service.first_contact_resolution,
+            description="tickets resolved at the first contact / tickets opened",
+            **on_tickets,
+        ),
+        api.MetricSpec(
+            "satisfaction",
+            "客户满意度（平均评分）",
+            "mean satisfaction score",
+            unit=api.Unit.NUMBER,
+            inputs=(tables.TICKETS,),
+            subject_table=tables.TICKETS,
+            params=(),
+            compute=service.satisfaction,
+            description="mean survey score (1–5) of the tickets opened in the month",
+            shows_fraction=False,
+        ),
+        api.MetricSpec(
+            "answer_rate",
+            "接听率",
+            "answer rate",
+            inputs=(tables.CALLS,),
+            params=(),
+            compute=service.answer_rate,
+            description="incoming calls answered / incoming calls (per team or store)",
+            # calls are logged per team, not per agent
+            subject_columns=("team",),
+            **on_tickets,
+        ),
+        api.MetricSpec(
+            "complaints",
+            "责任投诉件数",
+            "responsibility complaints",
+            unit=api.Unit.COUNT,
+            inputs=(tables.COMPLAINTS,),
+            subject_table=tables.TICKETS,
+            params=(
+                api.MetricParam(
+                    "complaint_class",
+                    api.Unit.NUMBER,
+                    integer=True,
+                    minimum=Decimal(1),
+                    maximum=Decimal(3),
+                    description="1 一类 (major), 2 二类 (serious) or 3 三类 (ordinary)",
+                ),
+            ),
+            compute=service.complaints,
+            description="complaints of one class dated in the month (no row: none)",
+            shows_fraction=False,
+        ),
+        api.MetricSpec(
+            "complaint_rate",
+            "客户投诉率",
+            "complaint rate",
+            inputs=(tables.COMPLAINTS, tables.TICKETS),
+            params=(),
+            compute=service.complaint_rate,
+            description="responsibility complaints dated in the month / tickets opened in it",
+            **on_tickets,
+        ),
+    ]
+
+
+def _sales_metrics() -> list[api.MetricSpec]:
+    """The salespeople's customer churn, and the customers inherited at the transfer."""
+    common = {
+        "unit": api.Unit.RATIO,
+        "inputs": (tables.SALES_CUSTOMERS,),
+        "subject_table": tables.SALES_CUSTOMERS,
+        "params": (),
+    }
+    return [
+        api.MetricSpec(
+            "sales_churn_rate",
+            "客户流失率（销售）",
+            "customer churn (sales)",
+            compute=sales.sales_churn_rate,
+            description="customers lost in the month / customers on the books at its start",
+            **common,
+        ),
+        api.MetricSpec(
+            "inherited_retention",
+            "原有客户留存率",
+            "retention of inherited customers",
+            compute=sales.inherited_retention,
+            description="customers on the books at the transfer still customers at the "
+            "month's end / customers on the books at the transfer",
+            needs_transfer=True,
+            **common,
+        ),
     ]
 
 
 @api.hookimpl
 def assessor_templates() -> list[api.TemplateSpec]:
-    """The churn-control scheme of the after-sales department (售后客户流失率控制考核方案)."""
+    """The department's three schemes: churn control (售后客户流失率控制考核方案), the service
+    KPIs (售后客服绩效考核方案) and the salespeople's churn (销售人员客户流失率考核方案).
+    """
     folder = _templates_folder()
     return [
         api.TemplateSpec(
@@ -87,6 +231,22 @@ def assessor_templates() -> list[api.TemplateSpec]:
             "After-sales customer churn control (trial)",
             domain=DOMAIN,
             sample_data=folder / "sample-data",
+        ),
+        api.TemplateSpec(
+            "auto-aftersales/service-kpi",
+            folder / "service-kpi.assess",
+            "售后客服绩效考核方案",
+            "After-sales customer-service KPIs",
+            domain=DOMAIN,
+            sample_data=folder / "sample-data-service-kpi",
+        ),
+        api.TemplateSpec(
+            "auto-aftersales/sales-churn",
+            folder / "sales-churn.assess",
+            "销售人员客户流失率考核方案",
+            "Salespeople's customer churn after the equity transfer",
+            domain=DOMAIN,
+            sample_data=folder / "sample-data-sales-churn",
         ),
     ]
 

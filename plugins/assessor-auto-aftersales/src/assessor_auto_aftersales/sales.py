@@ -1,0 +1,71 @@
+"""Salespeople's customer churn (销售人员客户流失率) and the retention of inherited customers.
+
+The seed's formula is 客户流失率 = 失去的客户数 ÷ 起始客户数 × 100%. For a month M:
+
+- 起始客户数 (customers at the start): customers who became customers before M began and
+  were not lost before M began (``since`` < first day of M, ``lost_on`` blank or on or after
+  it);
+- 失去的客户数 (customers lost): those of them whose ``lost_on`` falls in M.
+
+A customer won and lost within M is in neither count: the rate is a share of the customers
+the salesperson started the month with.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from assessor import api
+from assessor_auto_aftersales.tables import SALES_CUSTOMERS
+
+
+def _months(first: dt.date, last: dt.date) -> Any:
+    """A calendar of first days of months (the periods asked for, not data)."""
+    import ibis
+
+    days = []
+    index = first.year * 12 + first.month - 1
+    while index <= last.year * 12 + last.month - 1:
+        days.append(dt.date(index // 12, index % 12 + 1, 1))
+        index += 1
+    return ibis.memtable({"period": days}, schema={"period": "date"})
+
+
+def sales_churn_rate(context: Any) -> Any:
+    """客户流失率: customers lost in the month / customers on the books at its start."""
+    import ibis
+
+    customers = context.table(SALES_CUSTOMERS)
+    end = dt.date(
+        context.last_period.year + context.last_period.month // 12,
+        context.last_period.month % 12 + 1,
+        1,
+    )
+    # only customers on the books at some time in the months asked for can count
+    customers = customers.filter(
+        (customers.since < end)
+        & (customers.lost_on.isnull() | (customers.lost_on >= context.first_period))
+    )
+    pairs = _months(context.first_period, context.last_period).cross_join(customers)
+    start = pairs.period
+    month_end = (start + ibis.interval(months=1)).cast("date")
+    on_books = (pairs.since < start) & (pairs.lost_on.isnull() | (pairs.lost_on >= start))
+    pairs = pairs.filter(on_books)
+    lost = pairs.lost_on.notnull() & (pairs.lost_on < month_end)
+    marked = pairs.mutate(lost=ibis.ifelse(lost, 1, 0))
+    keys = ["period"]
+    if context.subject_column is not None:
+        marked = marked.filter(marked[context.subject_column].notnull())
+        marked = marked.mutate(subject=marked[context.subject_column].cast("string"))
+        keys.append("subject")
+    return marked.group_by(keys).aggregate(num=marked.lost.sum(), den=marked.count())
+
+
+def inherited_retention(context: Any) -> Any:
+    """原有客户留存率: customers on the books at the equity transfer and still customers at
+    the month's end / customers on the books at the transfer (the core's cohort helper).
+    """
+    return api.inherited_retention(
+        context, SALES_CUSTOMERS, since="since", lost="lost_on", customer="customer_id"
+    )
