@@ -12,6 +12,7 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
+import attrs
 import duckdb
 import pytest
 
@@ -111,3 +112,22 @@ def test_an_open_ticket_keeps_a_blank_resolution_time(tmp_path: Path) -> None:
     connection, _ = _load(tmp_path, tmp_path / "rejects.csv")
     resolved = connection.execute("SELECT resolved_at FROM tickets WHERE ticket_id = 2").fetchall()
     assert resolved == [(None,)]
+
+
+def test_a_choice_message_quotes_the_value(tmp_path: Path) -> None:
+    with pytest.raises(AssessorError) as raised:
+        _load(tmp_path)
+    messages = [d.message for d in raised.value.diagnostics if d.code == "E310"]
+    assert "tickets.csv: row 3: 'repairs' in column 'kind' is not one of install, repair" in (
+        messages
+    )
+
+
+def test_bad_rows_of_every_table_are_reported_together(tmp_path: Path) -> None:
+    other = attrs.evolve(TICKETS, name="more_tickets")
+    for name in ("tickets", "more_tickets"):
+        (tmp_path / f"{name}.csv").write_text("\n".join(ROWS) + "\n", encoding="utf-8")
+    files = {name: tmp_path / f"{name}.csv" for name in ("tickets", "more_tickets")}
+    with pytest.raises(AssessorError) as raised:
+        load_tables(duckdb.connect(), [TICKETS, other], files)
+    assert {d.location.file for d in raised.value.diagnostics} == {str(p) for p in files.values()}

@@ -216,9 +216,14 @@ def plugins(sources: dict[str, str]) -> None:
         for specs in registry.metrics.values():
             for spec in (s for s in specs if s.plugin == name):
                 params = ", ".join(f"{p.name}: {p.unit.value}" for p in spec.params)
+                subjects = (
+                    "per subject named in its rows"
+                    if spec.by_subject_value
+                    else f"per {spec.subject_table} column or store"
+                )
                 click.echo(
                     f"  metric {spec.qualified_name}({params}): {spec.label_zh} / "
-                    f"{spec.label_en}, per {spec.subject_table} column or store"
+                    f"{spec.label_en}, {subjects}"
                     + (" (needs `transfer`)" if spec.needs_transfer else "")
                 )
                 if spec.description:

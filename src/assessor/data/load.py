@@ -96,6 +96,7 @@ def load_tables(
     """
     loaded = []
     bad_tables = []
+    problems: list[Diagnostic] = []
     for spec in specs:
         path = files[spec.name]
         if path.suffix == ".csv":
@@ -105,7 +106,9 @@ def load_tables(
         checks = rows.checks(spec, [*spec.rules, *(rules or {}).get(spec.name, ())])
         bad = rows.find_bad_rows(connection, spec, checks)
         if bad and rejects is None:
-            raise AssessorError(rows.diagnostics(connection, spec, path, bad))
+            # every table's bad rows are reported together, so one export fixes them all
+            problems.extend(rows.diagnostics(connection, spec, path, bad))
+            continue
         read, used = rows.keep_good_rows(connection, spec, bad)
         if used == 0:
             fail(
@@ -119,6 +122,8 @@ def load_tables(
         if bad:
             bad_tables.append((spec, path))
         loaded.append(LoadedTable(spec.name, path, used, file_sha256(path), read, read - used))
+    if problems:
+        raise AssessorError(problems)
     if rejects is not None:
         rows.write_rejects(connection, bad_tables, rejects)
     return loaded

@@ -167,10 +167,7 @@ def _column_checks(spec: TableSpec, column: ColumnSpec) -> list[Check]:
         )
     if column.choices:
         allowed = ", ".join(column.choices)
-        problem = (
-            f"'''' || {value} || "
-            f"{_literal(f''' in column {column.name!r} is not one of {allowed}''')}"
-        )
+        problem = f"{text} || {_literal(f' in column {column.name!r} is not one of {allowed}')}"
         listed = ", ".join(_literal(c) for c in column.choices)
         hint = f"write one of {allowed} exactly"
         found.append(

@@ -57,8 +57,9 @@ def evaluate(
     install_functions(backend.con)
     rules = {RATINGS: rating_rules(scheme)}
     loaded = load_tables(backend.con, scheme.tables, files, rules, rejects)
-    expression = plan_results(scheme, first, last)
     try:
+        # the series are computed while the plan is built, so an overflow may come from either
+        expression = plan_results(scheme, first, last, _materialised(backend))
         table = backend.to_pyarrow(expression)
     except Exception as error:  # the engine's own exception types vary by backend
         if "overflow" in str(error).lower():
@@ -73,6 +74,19 @@ def evaluate(
     rows = table.to_pylist()
     _check_unique_hits(scheme, rows)
     return Evaluation(rows, tuple(loaded))
+
+
+def _materialised(backend: Any):
+    """Compute each metric's series once into a temporary table: DuckDB evaluates a subquery
+    every time it is referenced, and later metrics, rules and grades reference the same
+    series many times.
+    """
+    counter = iter(range(1_000_000))
+
+    def stage(series):
+        return backend.create_table(f"assessor_series_{next(counter)}", series, temp=True)
+
+    return stage
 
 
 def _check_unique_hits(scheme: m.Scheme, rows: list[dict[str, Any]]) -> None:

@@ -10,6 +10,8 @@ rows (``engine.outcomes``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import attrs
 import ibis
 import ibis.expr.types as ir
@@ -34,23 +36,34 @@ def lookback_months(scheme: m.Scheme, cadence: str) -> int:
     return max(depth.values(), default=0)
 
 
+# How a backend may keep a metric's series before the next metric reads it: by default the
+# plan stays one expression; a backend that re-evaluates shared subqueries is better off
+# computing each series once (see engine.evaluate).
+Stage = Callable[[ir.Table], ir.Table]
+
+
+def _unstaged(series: ir.Table) -> ir.Table:
+    return series
+
+
 def plan_results(
-    scheme: m.Scheme,
-    first: m.Period,
-    last: m.Period,
+    scheme: m.Scheme, first: m.Period, last: m.Period, stage: Stage = _unstaged
 ) -> ir.Table:
     """Every outcome row for every subject and period from ``first`` to ``last``; with a
     review cadence, also the scorecards and grades of every month (without money).
+
+    ``stage`` receives each metric's series as it is planned and returns what later metrics
+    and the outcomes read instead (the same rows).
     """
     from assessor.engine.outcomes import Outcomes
 
-    parts = [Outcomes(_planner(scheme, first, last), review=False).rows()]
+    parts = [Outcomes(_planner(scheme, first, last, stage), review=False).rows()]
     if scheme.review_kind is not None:
         months = (
             m.Period.containing(first.first_month, scheme.review_kind),
             m.Period.containing(last.last_month, scheme.review_kind),
         )
-        planner = _planner(scheme, *months)
+        planner = _planner(scheme, *months, stage)
         parts.append(Outcomes(planner, review=True).rows())
     # the assessed periods first, then the review months
     review_last = ibis._.cadence != scheme.period_kind
@@ -75,13 +88,13 @@ def _baseline_starts(scheme: m.Scheme, cadence: str) -> list[m.Month]:
     ]
 
 
-def _planner(scheme, first, last) -> Planner:
+def _planner(scheme, first, last, stage: Stage) -> Planner:
     cadence = first.kind
     earliest = min([first.first_month, *_baseline_starts(scheme, cadence)])
     first_month = earliest.plus(-lookback_months(scheme, cadence))
     planner = Planner(scheme, cadence, first, last, first_month)
     for metric in scheme.metrics:
-        planner.series[metric.name] = planner.metric_series(metric)
+        planner.series[metric.name] = stage(planner.metric_series(metric))
     return planner
 
 
