@@ -1,0 +1,52 @@
+"""Small relational helpers the domain's metrics share: months, month ends, team keys."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+
+def month_calendar(first: dt.date, last: dt.date) -> Any:
+    """A table of the first days of the months from ``first`` to ``last`` (a calendar).
+
+    Metrics that follow customers month by month need a row per month even when nothing
+    happened in it, so the months come from here rather than from the records.
+    """
+    import ibis
+
+    days = []
+    index = first.year * 12 + first.month - 1
+    while index <= last.year * 12 + last.month - 1:
+        days.append(dt.date(index // 12, index % 12 + 1, 1))
+        index += 1
+    return ibis.memtable({"period": days}, schema={"period": "date"})
+
+
+def month_end(first_day: Any) -> Any:
+    """The last day of the month that starts on ``first_day`` (an Ibis date)."""
+    import ibis
+
+    return (first_day + ibis.interval(months=1) - ibis.interval(days=1)).cast("date")
+
+
+def month_of(moment: Any) -> Any:
+    """The first day of the month a date or timestamp falls in, as a date."""
+    return moment.truncate("M").cast("date")
+
+
+def within(rows: Any, context: Any) -> Any:
+    """Only the rows whose ``period`` is one of the months the engine asked for."""
+    return rows.filter((rows.period >= context.first_period) & (rows.period <= context.last_period))
+
+
+def share_by_team(rows: Any, context: Any) -> Any:
+    """``num`` = rows with ``hit`` = 1, ``den`` = all rows, per month and (when asked) team.
+
+    The metrics are keyed by their own ``team`` column: a scheme's role matches its subjects
+    with those values, whichever table the role is drawn from.
+    """
+    keys = ["period"]
+    if context.subject_column is not None:
+        rows = rows.mutate(subject=rows.team.cast("string"))
+        keys.append("subject")
+    return rows.group_by(keys).aggregate(num=rows.hit.sum(), den=rows.count())
