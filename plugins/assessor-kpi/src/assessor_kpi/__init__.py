@@ -1,0 +1,1 @@
+"""Generic KPI assessment (通用绩效指标): a balanced scorecard over the numbers a company keeps."""
