@@ -7,6 +7,7 @@ Every test here runs the command line in process (``conftest.invoke``), as a use
 from __future__ import annotations
 
 import csv
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -161,14 +162,24 @@ def test_every_new_template_has_scheme_tests() -> None:
         assert len(cases) >= 3, f"{_template_id(scheme)}: {len(cases)} scheme tests"
 
 
-# -- (d) every template runs on its sample data ----------------------------------------------
+# -- (d) every template is catalogued and runs on its sample data ---------------------------
 
 
-def sample_data(scheme: Path) -> Path:
-    """A template's sample data: ``sample-data-<stem>/`` beside it if there is one, else the
-    folder's ``sample-data/``."""
-    own = scheme.with_name(f"sample-data-{scheme.stem}")
-    return own if own.is_dir() else scheme.with_name("sample-data")
+def _catalogue() -> list[dict]:
+    outcome = invoke("templates", "--json")
+    assert outcome.exit_code == 0, outcome.stderr
+    return json.loads(outcome.stdout)
+
+
+CATALOGUE = _catalogue()
+
+
+def test_every_template_file_is_catalogued_by_its_plugin() -> None:
+    assert {Path(e["path"]).resolve() for e in CATALOGUE} == {p.resolve() for p in TEMPLATES}
+    for entry in CATALOGUE:
+        assert entry["id"] == _template_id(Path(entry["path"])).removesuffix(".assess")
+        assert entry["roles"] and entry["inputs"], entry["id"]
+        assert entry["from"] <= entry["to"], entry["id"]
 
 
 def expected_subjects(scheme: Path, data: Path) -> dict[str, set[str]]:
@@ -189,14 +200,20 @@ def expected_subjects(scheme: Path, data: Path) -> dict[str, set[str]]:
     return subjects
 
 
-@pytest.mark.parametrize("scheme", TEMPLATES, ids=_template_id)
-def test_template_runs_on_its_sample_data(scheme: Path, tmp_path: Path) -> None:
-    data = sample_data(scheme)
-    assert data.is_dir(), f"no sample data for {_template_id(scheme)}"
-    outcome = invoke("run", scheme, "--data", data, "--out", tmp_path)
+@pytest.mark.parametrize("entry", CATALOGUE, ids=lambda e: e["id"])
+def test_template_runs_over_its_sample_data_with_reasons(entry: dict, tmp_path: Path) -> None:
+    """The whole span the sample data covers, as a program reading the catalogue would run it;
+    every result has an explanation and every subject of the data has results."""
+    scheme, data = Path(entry["path"]), Path(entry["sample_data"])
+    outcome = invoke(
+        "run", scheme, "--data", data, "--from", entry["from"], "--to", entry["to"],
+        "--out", tmp_path,
+    )  # fmt: skip
     assert outcome.exit_code == 0, outcome.stderr
     with (tmp_path / "results.csv").open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
+    assert rows
+    assert all(row["explanation"].strip() for row in rows)
     for role, subjects in expected_subjects(scheme, data).items():
         assessed = {row["subject"] for row in rows if row["role"] == role}
         assert subjects <= assessed, f"{role}: no results for {sorted(subjects - assessed)}"

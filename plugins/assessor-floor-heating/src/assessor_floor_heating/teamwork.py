@@ -1,0 +1,33 @@
+"""六、团队协作 (6.2): training participation, joint projects and team cohesion."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assessor_floor_heating import _common as c
+from assessor_floor_heating.tables import COHESION, PROJECTS, TRAINING, YES
+
+# a 1–5 answer on the 100-point scale of a rubric: 4 of 5 is 80
+COHESION_FACTOR = 20
+
+
+def training_participation(context: Any) -> Any:
+    """6.2.1 培训参与率: invitations to the month's sessions attended / invitations."""
+    rows = c.monthly(context, TRAINING, "session_date")
+    return c.share(context, rows, rows.attended == YES)
+
+
+def project_completion_rate(context: Any) -> Any:
+    """6.2.2 团队协作项目完成率: projects due in the month completed by their due date /
+    projects due in the month. Whether a project due in a month was done on time is known
+    at that month's end, so a later completion never changes the month.
+    """
+    rows = c.monthly(context, PROJECTS, "due_on")
+    on_time = rows.completed_on.notnull() & (rows.completed_on <= rows.due_on)
+    return c.share(context, rows, on_time)
+
+
+def cohesion_index(context: Any) -> Any:
+    """6.2.3 团队凝聚力指数: the mean cohesion answer (1–5) of the month times 20 (0–100)."""
+    rows = c.monthly(context, COHESION, "surveyed_on")
+    return c.mean_mark(context, rows, "score", factor=COHESION_FACTOR)
