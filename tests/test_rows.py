@@ -131,3 +131,15 @@ def test_bad_rows_of_every_table_are_reported_together(tmp_path: Path) -> None:
     with pytest.raises(AssessorError) as raised:
         load_tables(duckdb.connect(), [TICKETS, other], files)
     assert {d.location.file for d in raised.value.diagnostics} == {str(p) for p in files.values()}
+
+
+def test_an_event_table_may_be_empty_where_declared(tmp_path: Path) -> None:
+    """No complaints at all is a fact; an empty export of tickets is a wrong filter (E304)."""
+    path = tmp_path / "tickets.csv"
+    path.write_text(ROWS[0] + "\n", encoding="utf-8")
+    with pytest.raises(AssessorError) as raised:
+        load_tables(duckdb.connect(), [TICKETS], {"tickets": path})
+    assert [d.code for d in raised.value.diagnostics] == ["E304"]
+    events = attrs.evolve(TICKETS, may_be_empty=True)
+    [loaded] = load_tables(duckdb.connect(), [events], {"tickets": path})
+    assert (loaded.read, loaded.rows) == (0, 0)

@@ -78,6 +78,8 @@ class TableSpec:
     # columns that identify a row: two rows with the same values are a data error
     key: tuple[str, ...] = ()
     rules: tuple[RowRule, ...] = ()
+    # a table of events where none is a fact (no complaints), not a failed export
+    may_be_empty: bool = False
 
     def column(self, name: str) -> ColumnSpec | None:
         """The column of that name, or None."""

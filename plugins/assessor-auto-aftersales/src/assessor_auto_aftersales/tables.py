@@ -168,6 +168,7 @@ def complaints_table() -> api.TableSpec:
         ),
         time_column="complaint_date",
         key=("complaint_id",),
+        may_be_empty=True,
     )
 
 

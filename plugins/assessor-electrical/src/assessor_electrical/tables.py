@@ -138,6 +138,7 @@ def complaints() -> api.TableSpec:
                 resolved_only_when_closed,
             ),
         ),
+        may_be_empty=True,
     )
 
 
