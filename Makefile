@@ -18,9 +18,21 @@ $(VENV)/.dev-installed: $(VENV)/.installed
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
+# The main job (churn control), then every other template on its generated sample data.
 demo: $(VENV)/.installed
 	$(BIN)/assessor run schemes/auto-aftersales/churn-control.assess \
 		--data schemes/auto-aftersales/sample-data --out out/churn-control
+	$(BIN)/assessor run schemes/auto-aftersales/service-kpi.assess \
+		--data schemes/auto-aftersales/sample-data-service-kpi --out out/service-kpi > /dev/null
+	$(BIN)/assessor run schemes/auto-aftersales/sales-churn.assess \
+		--data schemes/auto-aftersales/sample-data-sales-churn --out out/sales-churn > /dev/null
+	$(BIN)/assessor run schemes/floor-heating/customer-relations.assess \
+		--data schemes/floor-heating/sample-data --out out/floor-heating > /dev/null
+	$(BIN)/assessor run schemes/electrical-equipment/crm-team.assess \
+		--data schemes/electrical-equipment/sample-data --out out/electrical > /dev/null
+	$(BIN)/assessor run schemes/balanced-scorecard/balanced-scorecard.assess \
+		--data schemes/balanced-scorecard/sample-data --out out/balanced-scorecard > /dev/null
+	@echo "results of every template are in out/"
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check src plugins tests
