@@ -80,7 +80,10 @@ def list_templates(registry: Registry) -> list[TemplateEntry]:
 
 
 def sample_coverage(scheme: m.Scheme, folder: Path) -> tuple[m.Month, m.Month] | None:
-    """The first and last month of the time-stamped rows in a data folder, as loaded."""
+    """The months a data folder covers: from the latest first month to the earliest last
+    month of its time-stamped tables, so that every input has rows in that span (a customer
+    register going back to 2012 does not stretch the span of this year's tickets).
+    """
     import duckdb
 
     from assessor.data.load import find_files, load_tables
@@ -95,10 +98,13 @@ def sample_coverage(scheme: m.Scheme, folder: Path) -> tuple[m.Month, m.Month] |
         for t in scheme.tables
         if t.time_column is not None
     ]
-    days = [day for span in spans for day in span if day is not None]
-    if not days:
+    spans = [(_month(first), _month(last)) for first, last in spans if first is not None]
+    if not spans:
         return None
-    return _month(min(days)), _month(max(days))
+    first, last = max(s[0] for s in spans), min(s[1] for s in spans)
+    if first > last:  # inputs that do not overlap: the whole span of any of them
+        first, last = min(s[0] for s in spans), max(s[1] for s in spans)
+    return first, last
 
 
 def _month(day: Any) -> m.Month:
