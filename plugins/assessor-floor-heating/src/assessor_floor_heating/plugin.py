@@ -39,6 +39,12 @@ def _hours(description: str) -> api.MetricParam:
     return api.MetricParam("hours", api.Unit.HOURS, minimum=Decimal(0), description=description)
 
 
+def _shared_columns(inputs: tuple[str, ...]) -> tuple[str, ...]:
+    columns = {t.name: {c.name for c in t.columns} for t in tables.all_tables()}
+    shared = set.intersection(columns[tables.TICKETS], *(columns[name] for name in inputs))
+    return tuple(sorted(shared))
+
+
 def _metric(
     name: str,
     label_zh: str,
@@ -49,8 +55,13 @@ def _metric(
     description: str,
     **more: Any,
 ) -> api.MetricSpec:
-    """A metric keyed by the tickets' columns; ratios show their counts, means do not."""
+    """A metric keyed by the tickets' columns; ratios show their counts, means do not.
+
+    It can be grouped only by the tickets' columns every one of its inputs has (the team,
+    for most), so a role drawn from another column is a scheme error, not a failed run.
+    """
     more.setdefault("shows_fraction", unit == api.Unit.RATIO)
+    more.setdefault("subject_columns", _shared_columns(inputs))
     return api.MetricSpec(
         name,
         label_zh,
