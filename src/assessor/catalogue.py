@@ -80,9 +80,10 @@ def list_templates(registry: Registry) -> list[TemplateEntry]:
 
 
 def sample_coverage(scheme: m.Scheme, folder: Path) -> tuple[m.Month, m.Month] | None:
-    """The months a data folder covers: from the latest first month to the earliest last
-    month of its time-stamped tables, so that every input has rows in that span (a customer
-    register going back to 2012 does not stretch the span of this year's tickets).
+    """The months a data folder covers, in whole periods of the scheme: from the latest first
+    month to the earliest last month of its time-stamped tables, so that every input has rows
+    in that span (a customer register going back to 2012 does not stretch the span of this
+    year's tickets).
     """
     import duckdb
 
@@ -104,7 +105,12 @@ def sample_coverage(scheme: m.Scheme, folder: Path) -> tuple[m.Month, m.Month] |
     first, last = max(s[0] for s in spans), min(s[1] for s in spans)
     if first > last:  # inputs that do not overlap: the whole span of any of them
         first, last = min(s[0] for s in spans), max(s[1] for s in spans)
-    return first, last
+    # whole periods of the scheme: quarterly ratings given in March cover January too
+    kind = scheme.period_kind
+    return (
+        m.Period.containing(first, kind).first_month,
+        m.Period.containing(last, kind).last_month,
+    )
 
 
 def _month(day: Any) -> m.Month:
