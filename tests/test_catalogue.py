@@ -1,13 +1,16 @@
-"""`assessor inputs`: blank input files for exactly what a scheme reads, and `assessor plugins`
-listing metrics. (`assessor templates` is exercised over every template in test_templates.)
+"""`assessor inputs`: blank input files for exactly what a scheme reads; `assessor plugins`
+listing metrics; bad records in a template's data, stopped or set aside with reconciling
+counts. (`assessor templates` is exercised over every template in test_templates.)
 """
 
 from __future__ import annotations
 
 import csv
+import json
+import shutil
 from pathlib import Path
 
-from conftest import TEMPLATE, invoke
+from conftest import ROOT, TEMPLATE, invoke
 from openpyxl import load_workbook
 
 KPI_SCHEME = """
@@ -67,3 +70,43 @@ def test_plugins_lists_metrics_with_their_parameters() -> None:
     assert outcome.exit_code == 0, outcome.stderr
     assert "metric auto_aftersales.churn_rate(lapse_months: months)" in outcome.stdout
     assert "metric builtin.kpi(indicator: number)" in outcome.stdout
+
+
+def _break_sample(folder: Path) -> dict[str, int]:
+    """Copy of the floor-heating sample with a ticket resolved before it was opened (line 3)
+    and a survey quality score of 11 on a 0–10 scale (line 4); the data rows per file."""
+    tickets = (folder / "heating_tickets.csv").read_text("utf-8").splitlines()
+    fields = tickets[2].split(",")
+    fields[7] = "2025-06-30 08:00:00"  # resolved_at before opened_at (2025-07-01 ...)
+    tickets[2] = ",".join(fields)
+    (folder / "heating_tickets.csv").write_text("\n".join(tickets) + "\n", "utf-8")
+    surveys = (folder / "heating_surveys.csv").read_text("utf-8").splitlines()
+    fields = surveys[3].split(",")
+    fields[4] = "11"
+    surveys[3] = ",".join(fields)
+    (folder / "heating_surveys.csv").write_text("\n".join(surveys) + "\n", "utf-8")
+    return {"heating_tickets": len(tickets) - 1, "heating_surveys": len(surveys) - 1}
+
+
+def test_bad_records_stop_a_template_run_or_are_set_aside(tmp_path: Path) -> None:
+    scheme = ROOT / "schemes" / "floor-heating" / "customer-relations.assess"
+    data = tmp_path / "data"
+    shutil.copytree(scheme.with_name("sample-data"), data)
+    rows = _break_sample(data)
+    stopped = invoke("run", scheme, "--data", data, "--out", tmp_path / "a")
+    assert stopped.exit_code == 1
+    assert "heating_tickets.csv:3 (column 'resolved_at'): error[E311]" in stopped.stderr
+    assert "heating_surveys.csv:4 (column 'quality_score'): error[E310]" in stopped.stderr
+    rejects = tmp_path / "rejects.csv"
+    outcome = invoke("run", scheme, "--data", data, "--out", tmp_path / "b", "--rejects", rejects)
+    assert outcome.exit_code == 0, outcome.stderr
+    for table, read in rows.items():
+        assert f"{table}: {read} rows read = {read - 1} used + 1 rejected" in outcome.stdout
+    with rejects.open(encoding="utf-8") as handle:
+        found = {(r["table"], r["row"], r["codes"]) for r in csv.DictReader(handle)}
+    assert found == {("heating_tickets", "2", "E311"), ("heating_surveys", "3", "E310")}
+    manifest = json.loads((tmp_path / "b" / "manifest.json").read_text("utf-8"))
+    counts = {
+        t["table"]: (t["rows_read"], t["rows"], t["rows_rejected"]) for t in manifest["inputs"]
+    }
+    assert counts["heating_tickets"] == (rows["heating_tickets"], rows["heating_tickets"] - 1, 1)
