@@ -16,6 +16,7 @@ from assessor.model.registry import (
 )
 from assessor.model.units import Unit
 from assessor.plugins.hookspecs import hookimpl
+from assessor.plugins.templates import templates_folder
 
 __all__ = [
     "EXACT",  # noqa: F822 - loaded on first use by __getattr__
@@ -31,6 +32,7 @@ __all__ = [
     "Unit",
     "hookimpl",
     "inherited_retention",  # noqa: F822
+    "templates_folder",
 ]
 
 

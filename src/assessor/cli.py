@@ -61,6 +61,10 @@ def _reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             sys.exit(EXIT_USER_ERROR)
         except (click.ClickException, click.exceptions.Exit):
             raise  # usage errors: click prints them and exits 2
+        except BrokenPipeError:
+            # the reader stopped early (`assessor templates | head`): nothing more to say
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(EXIT_OK)
         except Exception as error:  # a bug: say so plainly instead of a traceback
             if os.environ.get("ASSESSOR_DEBUG"):
                 raise

@@ -8,7 +8,6 @@ churn (销售客户档案, 客户流失率, 原有客户留存率).
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
 
 from assessor import api
 from assessor_auto_aftersales import sales, service, tables
@@ -222,7 +221,7 @@ def assessor_templates() -> list[api.TemplateSpec]:
     """The department's three schemes: churn control (售后客户流失率控制考核方案), the service
     KPIs (售后客服绩效考核方案) and the salespeople's churn (销售人员客户流失率考核方案).
     """
-    folder = _templates_folder()
+    folder = api.templates_folder(__file__, "auto-aftersales")
     return [
         api.TemplateSpec(
             "auto-aftersales/churn-control",
@@ -249,11 +248,3 @@ def assessor_templates() -> list[api.TemplateSpec]:
             sample_data=folder / "sample-data-sales-churn",
         ),
     ]
-
-
-def _templates_folder() -> Path:
-    """Templates ship inside the wheel; in a source checkout they live in schemes/."""
-    packaged = Path(__file__).parent / "templates" / "auto-aftersales"
-    if packaged.is_dir():
-        return packaged
-    return Path(__file__).resolve().parents[4] / "schemes" / "auto-aftersales"

@@ -9,7 +9,6 @@ different tables. A role drawn from any table whose values are the team names wo
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
 
 from assessor import api
 from assessor_electrical import customers, market, service
@@ -152,7 +151,7 @@ def assessor_metrics() -> list[api.MetricSpec]:
 @api.hookimpl
 def assessor_templates() -> list[api.TemplateSpec]:
     """The customer-relationship team scheme (电气设备客户关系维护团队考核方案)."""
-    folder = _templates_folder()
+    folder = api.templates_folder(__file__, FOLDER)
     return [
         api.TemplateSpec(
             f"{FOLDER}/crm-team",
@@ -163,11 +162,3 @@ def assessor_templates() -> list[api.TemplateSpec]:
             sample_data=folder / "sample-data",
         ),
     ]
-
-
-def _templates_folder() -> Path:
-    """Templates ship inside the wheel; in a source checkout they live in schemes/."""
-    packaged = Path(__file__).parent / "templates" / FOLDER
-    if packaged.is_dir():
-        return packaged
-    return Path(__file__).resolve().parents[4] / "schemes" / FOLDER

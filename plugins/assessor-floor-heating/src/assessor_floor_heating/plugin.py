@@ -9,7 +9,6 @@ the ticket metrics), so that one role serves the whole scorecard.
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from assessor import api
@@ -316,7 +315,7 @@ def assessor_metrics() -> list[api.MetricSpec]:
 @api.hookimpl
 def assessor_templates() -> list[api.TemplateSpec]:
     """地暖客户关系维护绩效考核方案: the customer-relations teams' monthly scorecard."""
-    folder = _templates_folder()
+    folder = api.templates_folder(__file__, FOLDER)
     return [
         api.TemplateSpec(
             f"{FOLDER}/customer-relations",
@@ -327,11 +326,3 @@ def assessor_templates() -> list[api.TemplateSpec]:
             sample_data=folder / "sample-data",
         )
     ]
-
-
-def _templates_folder() -> Path:
-    """Templates ship inside the wheel; in a source checkout they live in schemes/."""
-    packaged = Path(__file__).parent / "templates" / FOLDER
-    if packaged.is_dir():
-        return packaged
-    return Path(__file__).resolve().parents[4] / "schemes" / FOLDER

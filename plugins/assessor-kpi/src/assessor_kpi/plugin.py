@@ -8,8 +8,6 @@ built-in ``kpi``/``kpi_percent`` metrics and rubrics.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from assessor import api
 
 DOMAIN = "generic_kpi"
@@ -31,7 +29,7 @@ def assessor_metrics() -> list[api.MetricSpec]:
 @api.hookimpl
 def assessor_templates() -> list[api.TemplateSpec]:
     """The balanced scorecard for business units (平衡计分卡绩效考核方案), with sample data."""
-    folder = _templates_folder()
+    folder = api.templates_folder(__file__, FOLDER)
     return [
         api.TemplateSpec(
             f"{FOLDER}/balanced-scorecard",
@@ -42,11 +40,3 @@ def assessor_templates() -> list[api.TemplateSpec]:
             sample_data=folder / "sample-data",
         )
     ]
-
-
-def _templates_folder() -> Path:
-    """Templates ship inside the wheel; in a source checkout they live in schemes/."""
-    packaged = Path(__file__).parent / "templates" / FOLDER
-    if packaged.is_dir():
-        return packaged
-    return Path(__file__).resolve().parents[4] / "schemes" / FOLDER
