@@ -13,8 +13,6 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-import attrs
-
 from assessor.errors import DataLocation, Diagnostic
 from assessor.model.registry import ColumnSpec, RowRule, TableSpec
 
@@ -62,14 +60,6 @@ _REJECT_COLUMNS = (
 )
 
 
-@attrs.frozen
-class Check:
-    """One way a row can be bad, as a query giving ``_row, column, code, problem, hint``."""
-
-    code: str
-    query: str
-
-
 def ibis_schema(spec: TableSpec) -> dict[str, str]:
     """The Ibis types of a table's declared columns, as loaded."""
     return {c.name: _IBIS_TYPES[c.type] for c in spec.columns}
@@ -111,9 +101,12 @@ def typed_value(column: ColumnSpec, text: str) -> str:
     return f"TRY_CAST(trim({text}) AS {_SQL_TYPES[column.type]})"
 
 
-def checks(spec: TableSpec, rules: Iterable[RowRule]) -> list[Check]:
-    """Every check of a table: types, blanks, ranges and choices per column, then its rules."""
-    found: list[Check] = []
+def checks(spec: TableSpec, rules: Iterable[RowRule]) -> list[str]:
+    """Every check of a table: types, blanks, ranges and choices per column, then its rules.
+
+    Each is a query giving the bad rows as ``_row, column_name, code, problem, hint``.
+    """
+    found: list[str] = []
     for column in spec.columns:
         found.extend(_column_checks(spec, column))
     found.extend(_rule_check(spec, rule) for rule in rules)
@@ -127,7 +120,7 @@ def _select(stage: str, column: str, code: str, problem: str, hint: str, where: 
     )
 
 
-def _column_checks(spec: TableSpec, column: ColumnSpec) -> list[Check]:
+def _column_checks(spec: TableSpec, column: ColumnSpec) -> list[str]:
     raw, typed = raw_name(spec), _typed_name(spec)
     value = _quoted(column.name)
     blank = f"({value} IS NULL OR trim({value}) = '')"
@@ -136,19 +129,15 @@ def _column_checks(spec: TableSpec, column: ColumnSpec) -> list[Check]:
     if column.required:
         problem = _literal(f"no value in column {column.name!r}")
         hint = f"fill in {column.label_en} ({column.label_zh}) or remove the row"
-        found.append(Check("E305", _select(raw, column.name, "E305", problem, hint, blank)))
+        found.append(_select(raw, column.name, "E305", problem, hint, blank))
     if column.type != "text":
         problem = (
             f"'cannot read ' || {text} || "
             f"{_literal(f' in column {column.name!r} as {_TYPE_WORDS[column.type]}')}"
         )
         unreadable = f"NOT {blank} AND ({typed_value(column, value)}) IS NULL"
-        found.append(
-            Check(
-                "E303",
-                _select(raw, column.name, "E303", problem, _TYPE_HINTS[column.type], unreadable),
-            )
-        )
+        hint = _TYPE_HINTS[column.type]
+        found.append(_select(raw, column.name, "E303", problem, hint, unreadable))
     limits = [
         f"{value} {op} {bound}"
         for op, bound in (("<", column.minimum), (">", column.maximum))
@@ -157,29 +146,24 @@ def _column_checks(spec: TableSpec, column: ColumnSpec) -> list[Check]:
     if limits:
         low = "" if column.minimum is None else str(column.minimum)
         high = "" if column.maximum is None else str(column.maximum)
-        problem = (
-            f"CAST({value} AS VARCHAR) || "
-            f"{_literal(f' in column {column.name!r} is outside {low}..{high}')}"
-        )
+        # 11, not 11.000000000: the value as the person wrote it
+        shown = f"regexp_replace(CAST({value} AS VARCHAR), '\\.?0+$', '')"
+        if column.type != "decimal":
+            shown = f"CAST({value} AS VARCHAR)"
+        problem = f"{shown} || {_literal(f' in column {column.name!r} is outside {low}..{high}')}"
         hint = f"{column.label_en} ({column.label_zh}) lies in {low}..{high}"
-        found.append(
-            Check("E310", _select(typed, column.name, "E310", problem, hint, " OR ".join(limits)))
-        )
+        found.append(_select(typed, column.name, "E310", problem, hint, " OR ".join(limits)))
     if column.choices:
         allowed = ", ".join(column.choices)
         problem = f"{text} || {_literal(f' in column {column.name!r} is not one of {allowed}')}"
         listed = ", ".join(_literal(c) for c in column.choices)
         hint = f"write one of {allowed} exactly"
-        found.append(
-            Check(
-                "E310",
-                _select(typed, column.name, "E310", problem, hint, f"{value} NOT IN ({listed})"),
-            )
-        )
+        where = f"{value} NOT IN ({listed})"
+        found.append(_select(typed, column.name, "E310", problem, hint, where))
     return found
 
 
-def _rule_check(spec: TableSpec, rule: RowRule) -> Check:
+def _rule_check(spec: TableSpec, rule: RowRule) -> str:
     """A rule's predicate, written in Ibis over the typed table, compiled for the engine."""
     import ibis
 
@@ -198,10 +182,10 @@ def _rule_check(spec: TableSpec, rule: RowRule) -> Check:
         problem=problem,
         hint=ibis.literal(rule.hint),
     )
-    return Check(rule.code, ibis.to_sql(broken, dialect="duckdb"))
+    return ibis.to_sql(broken, dialect="duckdb")
 
 
-def find_bad_rows(connection: Any, spec: TableSpec, found: Sequence[Check]) -> int:
+def find_bad_rows(connection: Any, spec: TableSpec, found: Sequence[str]) -> int:
     """Type the raw stage and record every problem of every row; how many rows are bad."""
     typed = ", ".join(
         f"{typed_value(c, _quoted(c.name))} AS {_quoted(c.name)}" for c in spec.columns
@@ -216,7 +200,7 @@ def find_bad_rows(connection: Any, spec: TableSpec, found: Sequence[Check]) -> i
         f"CREATE OR REPLACE TABLE {_quoted(_typed_name(spec))} AS "
         f"SELECT _row, {typed} FROM {_quoted(raw_name(spec))}",
     )
-    union = " UNION ALL ".join(f"({c.query})" for c in found) or (
+    union = " UNION ALL ".join(f"({query})" for query in found) or (
         "SELECT NULL::BIGINT AS _row, NULL AS column_name, NULL AS code, NULL AS problem, "
         "NULL AS hint WHERE false"
     )
