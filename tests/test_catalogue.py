@@ -110,3 +110,18 @@ def test_bad_records_stop_a_template_run_or_are_set_aside(tmp_path: Path) -> Non
         t["table"]: (t["rows_read"], t["rows"], t["rows_rejected"]) for t in manifest["inputs"]
     }
     assert counts["heating_tickets"] == (rows["heating_tickets"], rows["heating_tickets"] - 1, 1)
+
+
+def test_the_blank_workbook_filled_in_runs(tmp_path: Path) -> None:
+    scheme = tmp_path / "kpi.assess"
+    scheme.write_text(KPI_SCHEME, encoding="utf-8")
+    invoke("inputs", scheme, "--out", tmp_path / "blank")
+    book = load_workbook(tmp_path / "blank" / "inputs.xlsx")
+    book["kpi_values"].append(["一组", "2026-01", "接听率", 95])
+    book["kpi_values"].append(["二组", "2026-01", "接听率", 80])
+    book.save(tmp_path / "filled.xlsx")
+    outcome = invoke("run", scheme, "--data", tmp_path / "filled.xlsx", "--out", tmp_path / "out")
+    assert outcome.exit_code == 0, outcome.stderr
+    with (tmp_path / "out" / "results.csv").open(encoding="utf-8") as handle:
+        amounts = {r["subject"]: r["amount"] for r in csv.DictReader(handle)}
+    assert amounts == {"一组": "100", "二组": "0"}

@@ -17,6 +17,7 @@ import duckdb
 import pytest
 
 from assessor.data.load import load_tables
+from assessor.data.sources import Source
 from assessor.errors import AssessorError
 from assessor.model.registry import ColumnSpec, RowRule, TableSpec
 
@@ -69,7 +70,7 @@ def _load(tmp_path: Path, rejects: Path | None = None):
     path = tmp_path / "tickets.csv"
     path.write_text("\n".join(ROWS) + "\n", encoding="utf-8")
     connection = duckdb.connect()
-    loaded = load_tables(connection, [TICKETS], {"tickets": path}, rejects=rejects)
+    loaded = load_tables(connection, [TICKETS], {"tickets": Source(path, "csv")}, rejects=rejects)
     return connection, loaded
 
 
@@ -127,10 +128,12 @@ def test_bad_rows_of_every_table_are_reported_together(tmp_path: Path) -> None:
     other = attrs.evolve(TICKETS, name="more_tickets")
     for name in ("tickets", "more_tickets"):
         (tmp_path / f"{name}.csv").write_text("\n".join(ROWS) + "\n", encoding="utf-8")
-    files = {name: tmp_path / f"{name}.csv" for name in ("tickets", "more_tickets")}
+    files = {name: Source(tmp_path / f"{name}.csv", "csv") for name in ("tickets", "more_tickets")}
     with pytest.raises(AssessorError) as raised:
         load_tables(duckdb.connect(), [TICKETS, other], files)
-    assert {d.location.file for d in raised.value.diagnostics} == {str(p) for p in files.values()}
+    assert {d.location.file for d in raised.value.diagnostics} == {
+        str(s.path) for s in files.values()
+    }
 
 
 def test_an_event_table_may_be_empty_where_declared(tmp_path: Path) -> None:
@@ -138,8 +141,8 @@ def test_an_event_table_may_be_empty_where_declared(tmp_path: Path) -> None:
     path = tmp_path / "tickets.csv"
     path.write_text(ROWS[0] + "\n", encoding="utf-8")
     with pytest.raises(AssessorError) as raised:
-        load_tables(duckdb.connect(), [TICKETS], {"tickets": path})
+        load_tables(duckdb.connect(), [TICKETS], {"tickets": Source(path, "csv")})
     assert [d.code for d in raised.value.diagnostics] == ["E304"]
     events = attrs.evolve(TICKETS, may_be_empty=True)
-    [loaded] = load_tables(duckdb.connect(), [events], {"tickets": path})
+    [loaded] = load_tables(duckdb.connect(), [events], {"tickets": Source(path, "csv")})
     assert (loaded.read, loaded.rows) == (0, 0)

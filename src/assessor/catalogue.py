@@ -87,10 +87,11 @@ def sample_coverage(scheme: m.Scheme, folder: Path) -> tuple[m.Month, m.Month] |
     """
     import duckdb
 
-    from assessor.data.load import find_files, load_tables
+    from assessor.data.load import load_tables
+    from assessor.data.sources import find_sources
 
     connection = duckdb.connect()
-    load_tables(connection, scheme.tables, find_files(scheme.tables, folder))
+    load_tables(connection, scheme.tables, find_sources(scheme.tables, folder))
     spans = [
         connection.execute(
             f'SELECT min(CAST("{t.time_column}" AS DATE)), max(CAST("{t.time_column}" AS DATE)) '

@@ -146,7 +146,7 @@ def _manifest(loaded: LoadedScheme, inputs, first: m.Period, last: m.Period) -> 
         "inputs": [
             {
                 "table": t.name,
-                "file": t.path.name,
+                "file": t.source.name,
                 "rows": t.rows,
                 "rows_read": t.read,
                 "rows_rejected": t.rejected,

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from assessor.errors import DataLocation, Diagnostic
+from assessor.errors import Diagnostic
 from assessor.model.registry import ColumnSpec, RowRule, TableSpec
+
+if TYPE_CHECKING:
+    from assessor.data.sources import Source
 
 _SQL_TYPES = {
     "integer": "BIGINT",
@@ -208,7 +211,7 @@ def find_bad_rows(connection: Any, spec: TableSpec, found: Sequence[str]) -> int
     return _query(connection, f"SELECT count(DISTINCT _row) FROM {_quoted(_bad_name(spec))}")[0][0]
 
 
-def diagnostics(connection: Any, spec: TableSpec, path: Path, bad: int) -> list[Diagnostic]:
+def diagnostics(connection: Any, spec: TableSpec, source: Source, bad: int) -> list[Diagnostic]:
     """The first bad rows, each located by file, line and column, and how many there are."""
     shown = _query(
         connection,
@@ -218,8 +221,8 @@ def diagnostics(connection: Any, spec: TableSpec, path: Path, bad: int) -> list[
     found = [
         Diagnostic(
             code,
-            f"{path.name}: row {row + 1}: {problem}",
-            DataLocation(str(path), _line(path, row), column),
+            f"{source.name}: row {row + 1}: {problem}",
+            source.location(row, column),
             hint,
         )
         for row, column, code, problem, hint in shown
@@ -229,18 +232,13 @@ def diagnostics(connection: Any, spec: TableSpec, path: Path, bad: int) -> list[
         found.append(
             Diagnostic(
                 found[-1].code,
-                f"{path.name}: {bad} rows break the table's rules in all; "
+                f"{source.name}: {bad} rows break the table's rules in all; "
                 f"the first {listed} are listed",
-                DataLocation(str(path)),
+                source.location(),
                 "with --rejects FILE the run writes every bad row to FILE and goes on without them",
             )
         )
     return found
-
-
-def _line(path: Path, row: int) -> int | None:
-    """The line of a data row in a CSV file (the header is line 1); Parquet has no lines."""
-    return row + 2 if path.suffix == ".csv" else None
 
 
 def keep_good_rows(connection: Any, spec: TableSpec, bad: int) -> tuple[int, int]:
@@ -260,14 +258,14 @@ def keep_good_rows(connection: Any, spec: TableSpec, bad: int) -> tuple[int, int
     return read, kept
 
 
-def write_rejects(connection: Any, tables: Sequence[tuple[TableSpec, Path]], path: Path) -> None:
+def write_rejects(connection: Any, tables: Sequence[tuple[TableSpec, Source]], path: Path) -> None:
     """Every bad row of every table, one CSV line each: where it was, what is wrong with it,
     and the row itself as JSON text (as read, so it can be corrected and loaded again).
     """
     _query(connection, f"CREATE OR REPLACE TEMP TABLE assessor_rejects ({_REJECT_COLUMNS})")
     for spec, source in tables:
         record = ", ".join(f"{_quoted(c.name)} := r.{_quoted(c.name)}" for c in spec.columns)
-        line = "b._row + 2" if source.suffix == ".csv" else "NULL"
+        line = "b._row + 2" if source.line(0) is not None else "NULL"
         _query(
             connection,
             f"INSERT INTO assessor_rejects SELECT {_literal(spec.name)}, "

@@ -7,7 +7,8 @@ from typing import Any
 
 import attrs
 
-from assessor.data.load import LoadedTable, find_files, load_tables
+from assessor.data.load import LoadedTable, load_tables
+from assessor.data.sources import find_sources
 from assessor.errors import AssessorError, Diagnostic, fail
 from assessor.model import scheme as m
 from assessor.model.registry import RATINGS
@@ -52,11 +53,11 @@ def evaluate(
     from assessor.engine.plan import plan_results
     from assessor.engine.rubric import rating_rules
 
-    files = find_files(scheme.tables, data)
+    sources = find_sources(scheme.tables, data)
     backend = ibis.duckdb.connect()
     install_functions(backend.con)
     rules = {RATINGS: rating_rules(scheme)}
-    loaded = load_tables(backend.con, scheme.tables, files, rules, rejects)
+    loaded = load_tables(backend.con, scheme.tables, sources, rules, rejects)
     try:
         # the series are computed while the plan is built, so an overflow may come from either
         expression = plan_results(scheme, first, last, _materialised(backend))

@@ -1,0 +1,314 @@
+"""Where each input table's rows come from, and reading them as text into its raw stage.
+
+``--data`` is a folder with one file per table (``visits.csv`` or ``visits.parquet``), an
+XLSX workbook with one sheet per table (the sheet named after the table, the header in its
+first row), or a DuckDB database file with one table per input. Whatever the source, every
+declared column arrives as text, so ``data.rows`` types and checks all of them alike.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from assessor.data.rows import raw_name
+from assessor.errors import AssessorError, DataLocation, Diagnostic, fail
+from assessor.model.registry import TableSpec
+
+_FILE_SUFFIXES = (".csv", ".parquet")
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+DATABASE_SUFFIXES = (".duckdb", ".db")
+
+
+@attrs.frozen
+class Source:
+    """One input table's source: a file, or a sheet of a workbook or table of a database
+    (``part``).
+    """
+
+    path: Path
+    kind: str  # csv, parquet, xlsx or duckdb
+    part: str | None = None
+
+    @property
+    def name(self) -> str:
+        """How messages name it: ``visits.csv``, ``data.xlsx, sheet visits``."""
+        if self.part is None:
+            return self.path.name
+        word = "sheet" if self.kind == "xlsx" else "table"
+        return f"{self.path.name}, {word} {self.part}"
+
+    def line(self, row: int) -> int | None:
+        """The line (or sheet row) of a data row counted from 0; the header is line 1."""
+        return row + 2 if self.kind in ("csv", "xlsx") else None
+
+    def location(self, row: int | None = None, column: str | None = None) -> DataLocation:
+        """A place in the source, for a diagnostic."""
+        where = str(self.path) if self.part is None else f"{self.path} [{self.part}]"
+        return DataLocation(where, None if row is None else self.line(row), column)
+
+
+def find_sources(specs: Iterable[TableSpec], data: Path) -> dict[str, Source]:
+    """The source of every table, or one error listing every table without one."""
+    specs = list(specs)
+    if data.suffix.lower() in WORKBOOK_SUFFIXES and data.is_file():
+        return _parts(specs, data, "xlsx", _sheet_names(data), "sheet")
+    if data.suffix.lower() in DATABASE_SUFFIXES and data.is_file():
+        return _parts(specs, data, "duckdb", _database_tables(data), "table")
+    if not data.is_dir():
+        fail(
+            "E301",
+            f"data {str(data)!r} does not exist",
+            DataLocation(str(data)),
+            "pass the folder holding one file per input table, an .xlsx workbook with a sheet "
+            "per table or a .duckdb database with --data",
+        )
+    found: dict[str, Source] = {}
+    problems = []
+    for spec in specs:
+        candidates = [
+            Source(data / f"{spec.name}{s}", s[1:])
+            for s in _FILE_SUFFIXES
+            if (data / f"{spec.name}{s}").is_file()
+        ]
+        if len(candidates) == 1:
+            found[spec.name] = candidates[0]
+            continue
+        names = " or ".join(f"{spec.name}{s}" for s in _FILE_SUFFIXES)
+        message = (
+            f"no file for input table {spec.name!r} ({spec.label_zh})"
+            if not candidates
+            else f"both {spec.name}.csv and {spec.name}.parquet exist for input table {spec.name!r}"
+        )
+        problems.append(
+            Diagnostic(
+                "E301",
+                message,
+                DataLocation(str(data)),
+                f"put exactly one of {names} in the data folder; columns: "
+                + ", ".join(c.name for c in spec.columns),
+            )
+        )
+    if problems:
+        raise AssessorError(problems)
+    return found
+
+
+def _parts(
+    specs: list[TableSpec], path: Path, kind: str, parts: list[str], word: str
+) -> dict[str, Source]:
+    missing = [spec for spec in specs if spec.name not in parts]
+    if missing:
+        raise AssessorError(
+            [
+                Diagnostic(
+                    "E301",
+                    f"{path.name} has no {word} {spec.name!r} ({spec.label_zh})",
+                    DataLocation(str(path)),
+                    f"add a {word} named {spec.name} with the columns "
+                    + ", ".join(c.name for c in spec.columns)
+                    + f"; it has: {', '.join(parts) or 'none'}",
+                )
+                for spec in missing
+            ]
+        )
+    return {spec.name: Source(path, kind, spec.name) for spec in specs}
+
+
+def read_raw(connection: Any, spec: TableSpec, source: Source) -> None:
+    """The declared columns of a table as text, in source order, into its raw stage."""
+    readers = {
+        "csv": _load_csv,
+        "parquet": _load_parquet,
+        "xlsx": _load_sheet,
+        "duckdb": _load_database_table,
+    }
+    readers[source.kind](connection, spec, source)
+
+
+def _require_columns(spec: TableSpec, source: Source, header: list[str]) -> None:
+    missing = [c.name for c in spec.columns if c.name not in header]
+    if missing:
+        location = source.location()
+        if source.kind in ("csv", "xlsx"):
+            location = attrs.evolve(location, row=1)
+        fail(
+            "E302",
+            f"{source.name} has no column {', '.join(repr(c) for c in missing)}",
+            location,
+            f"its header is: {', '.join(header) or '(empty)'}; expected: "
+            + ", ".join(c.name for c in spec.columns),
+        )
+
+
+# -- CSV and Parquet files ------------------------------------------------------------------
+
+
+def _csv_header(path: Path) -> list[str]:
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            return next(csv.reader(handle), [])
+    except UnicodeDecodeError:
+        _not_utf8(path, _first_undecodable_line(path))
+
+
+def _not_utf8(path: Path, line: int | None) -> None:
+    fail(
+        "E303",
+        f"{path.name} is not UTF-8 text",
+        DataLocation(str(path), line),
+        "save the file as CSV UTF-8 (Excel: 另存为 > CSV UTF-8); GBK files are read in a "
+        "later version",
+    )
+
+
+def _first_undecodable_line(path: Path) -> int | None:
+    """Only on the error path: the first line that is not valid UTF-8."""
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                return number
+    return None
+
+
+def _load_csv(connection: Any, spec: TableSpec, source: Source) -> None:
+    path = source.path
+    header = _csv_header(path)
+    _require_columns(spec, source, header)
+    columns = ", ".join(f"'{_sql_string(h)}': 'VARCHAR'" for h in header)
+    rejects = f"rejects_{spec.name}"
+    _query(
+        connection,
+        f'CREATE OR REPLACE TABLE "{raw_name(spec)}" AS SELECT {_select_list(spec)} FROM '
+        f"read_csv(?, header=true, columns={{{columns}}}, store_rejects=true, "
+        f"rejects_table='{rejects}', rejects_scan='{rejects}_scan', auto_detect=false, "
+        "delim=',', quote='\"', escape='\"')",
+        [str(path)],
+    )
+    bad = _query(connection, f"SELECT line, error_message FROM {rejects} ORDER BY line LIMIT 1")
+    if bad:
+        line, message = bad[0]
+        if "unicode" in message.lower():
+            _not_utf8(path, int(line))
+        fail(
+            "E303",
+            f"{path.name}: this line does not have the header's number of fields",
+            DataLocation(str(path), int(line)),
+            message.splitlines()[0],
+        )
+
+
+def _load_parquet(connection: Any, spec: TableSpec, source: Source) -> None:
+    path = str(source.path)
+    described = _query(connection, "DESCRIBE SELECT * FROM read_parquet(?)", [path])
+    _require_columns(spec, source, [row[0] for row in described])
+    _query(
+        connection,
+        f'CREATE OR REPLACE TABLE "{raw_name(spec)}" AS SELECT {_as_text(spec)} '
+        f"FROM read_parquet('{_sql_string(path)}')",
+    )
+
+
+# -- DuckDB database files ------------------------------------------------------------------
+
+
+def _database_tables(path: Path) -> list[str]:
+    import duckdb
+
+    with duckdb.connect(str(path), read_only=True) as database:
+        return [row[0] for row in database.execute("SHOW TABLES").fetchall()]
+
+
+def _load_database_table(connection: Any, spec: TableSpec, source: Source) -> None:
+    alias = "assessor_source"
+    attached = {
+        row[0] for row in _query(connection, "SELECT database_name FROM duckdb_databases()")
+    }
+    if alias not in attached:
+        _query(connection, f"ATTACH '{_sql_string(str(source.path))}' AS {alias} (READ_ONLY)")
+    table = f'{alias}.main."{spec.name}"'
+    described = _query(connection, f"DESCRIBE SELECT * FROM {table}")
+    _require_columns(spec, source, [row[0] for row in described])
+    _query(
+        connection,
+        f'CREATE OR REPLACE TABLE "{raw_name(spec)}" AS SELECT {_as_text(spec)} FROM {table}',
+    )
+
+
+# -- XLSX workbooks -------------------------------------------------------------------------
+
+
+def _sheet_names(path: Path) -> list[str]:
+    from python_calamine import CalamineWorkbook
+
+    return list(CalamineWorkbook.from_path(str(path)).sheet_names)
+
+
+def _load_sheet(connection: Any, spec: TableSpec, source: Source) -> None:
+    """A sheet's cells as text. A workbook has to be decoded in Python (the engine cannot
+    read XLSX offline); each cell becomes the text a person would have typed into a CSV file.
+    """
+    import pyarrow as pa
+    from python_calamine import CalamineWorkbook
+
+    sheet = CalamineWorkbook.from_path(str(source.path)).get_sheet_by_name(source.part)
+    rows = sheet.to_python(skip_empty_area=False)
+    header = [str(cell).strip() for cell in rows[0]] if rows else []
+    _require_columns(spec, source, header)
+    body = [row for row in rows[1:] if any(cell not in ("", None) for cell in row)]
+    columns = {
+        c.name: pa.array([cell_text(row[header.index(c.name)]) for row in body], pa.string())
+        for c in spec.columns
+    }
+    connection.register("assessor_sheet", pa.table(columns))
+    try:
+        _query(
+            connection,
+            f'CREATE OR REPLACE TABLE "{raw_name(spec)}" AS SELECT {_select_list(spec)} '
+            "FROM assessor_sheet",
+        )
+    finally:
+        connection.unregister("assessor_sheet")
+
+
+def cell_text(value: Any) -> str | None:
+    """A workbook cell as text: 12 not 12.0, dates as YYYY-MM-DD, times with seconds."""
+    import datetime as dt
+
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    return str(value)
+
+
+# -- SQL helpers ----------------------------------------------------------------------------
+
+
+def _select_list(spec: TableSpec) -> str:
+    return ", ".join(f'"{c.name}"' for c in spec.columns)
+
+
+def _as_text(spec: TableSpec) -> str:
+    return ", ".join(f'CAST("{c.name}" AS VARCHAR) AS "{c.name}"' for c in spec.columns)
+
+
+def _query(connection: Any, sql: str, parameters: list | None = None) -> list[tuple]:
+    """Run one statement and fetch all of it (DuckDB refuses new work while a result is open)."""
+    return connection.execute(sql, parameters or []).fetchall()
+
+
+def _sql_string(text: str) -> str:
+    return text.replace("'", "''")

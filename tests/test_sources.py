@@ -1,0 +1,117 @@
+"""The same scheme gives the same results whatever holds its data: a folder of CSV files, a
+folder of Parquet files, an XLSX workbook with a sheet per table, or a DuckDB database file.
+
+The other sources are made from the floor-heating sample's CSV files with typed values (as
+a company's systems would write them: numbers as numbers, times as times), so each reader's
+conversion back to text is exercised; the expected results are the CSV folder's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import ROOT, invoke
+from openpyxl import Workbook
+
+SCHEME = ROOT / "schemes" / "floor-heating" / "customer-relations.assess"
+SAMPLE = SCHEME.with_name("sample-data")
+TABLES = sorted(p.stem for p in SAMPLE.glob("*.csv"))
+
+
+def _typed(connection: duckdb.DuckDBPyConnection, table: str) -> None:
+    """The sample table with column types detected, as another system would store it."""
+    connection.execute(
+        f"CREATE TABLE {table} AS SELECT * FROM read_csv_auto(?, header=true)",
+        [str(SAMPLE / f"{table}.csv")],
+    )
+
+
+def _parquet_folder(folder: Path) -> Path:
+    folder.mkdir()
+    connection = duckdb.connect()
+    for table in TABLES:
+        _typed(connection, table)
+        connection.execute(f"COPY {table} TO '{folder / table}.parquet' (FORMAT parquet)")
+    return folder
+
+
+def _database(path: Path) -> Path:
+    with duckdb.connect(str(path)) as connection:
+        for table in TABLES:
+            _typed(connection, table)
+    return path
+
+
+def _workbook(path: Path) -> Path:
+    connection = duckdb.connect()
+    book = Workbook(write_only=True)
+    for table in TABLES:
+        _typed(connection, table)
+        result = connection.execute(f"SELECT * FROM {table}")
+        sheet = book.create_sheet(table)
+        sheet.append([column[0] for column in result.description])
+        for row in result.fetchall():
+            # Excel keeps whole numbers as doubles, like the files companies export
+            sheet.append([float(v) if isinstance(v, int) else v for v in row])
+    book.save(path)
+    return path
+
+
+SOURCES = {
+    "parquet": _parquet_folder,
+    "duckdb": lambda tmp: _database(tmp.with_suffix(".duckdb")),
+    "xlsx": lambda tmp: _workbook(tmp.with_suffix(".xlsx")),
+}
+
+
+def _results(data: Path, out: Path) -> str:
+    outcome = invoke("run", SCHEME, "--data", data, "--out", out)
+    assert outcome.exit_code == 0, outcome.stderr
+    return (out / "results.csv").read_text("utf-8")
+
+
+@pytest.fixture(scope="module")
+def expected(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return _results(SAMPLE, tmp_path_factory.mktemp("csv"))
+
+
+@pytest.mark.parametrize("kind", SOURCES)
+def test_every_source_gives_the_same_results(kind: str, expected: str, tmp_path: Path) -> None:
+    data = SOURCES[kind](tmp_path / "data")
+    assert _results(data, tmp_path / "out") == expected
+
+
+def test_a_workbook_without_a_sheet_names_what_it_has(tmp_path: Path) -> None:
+    book = Workbook()
+    book.active.title = "heating_tickets"
+    book.save(tmp_path / "data.xlsx")
+    outcome = invoke("run", SCHEME, "--data", tmp_path / "data.xlsx", "--out", tmp_path / "o")
+    assert outcome.exit_code == 1
+    assert "error[E301] data.xlsx has no sheet 'heating_surveys'" in outcome.stderr
+    assert "it has: heating_tickets" in outcome.stderr
+
+
+def test_a_bad_cell_is_located_by_sheet_row_and_column(tmp_path: Path) -> None:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "kpi_values"
+    sheet.append(["subject", "period", "indicator", "value"])
+    sheet.append(["一组", dt.date(2026, 1, 1), "接听率", 95.0])
+    sheet.append(["二组", dt.date(2026, 1, 1), "接听率", "九十"])
+    book.save(tmp_path / "data.xlsx")
+    scheme = tmp_path / "kpi.assess"
+    scheme.write_text(
+        'scheme "接听" period month window 2026-01 .. 2026-01\n'
+        "role team from kpi_values.subject\n"
+        'rule 接听 for team when kpi("接听率") >= 90 reward 100 元\n',
+        encoding="utf-8",
+    )
+    outcome = invoke("run", scheme, "--data", tmp_path / "data.xlsx", "--out", tmp_path / "o")
+    assert outcome.exit_code == 1
+    assert (
+        f"{tmp_path / 'data.xlsx'} [kpi_values]:3 (column 'value'): error[E303] data.xlsx, "
+        "sheet kpi_values: row 2: cannot read '九十' in column 'value' as a number"
+    ) in outcome.stderr
