@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-import yaml
 
 from assessor import results, session
 from assessor.errors import (
@@ -41,6 +40,7 @@ from assessor.errors import (
     render,
     suggest,
 )
+from assessor.located_yaml import LocatedMapping, YamlProblem, load_located
 from assessor.model import scheme as m
 
 # Result columns that identify a row; an expected row is matched on those it gives.
@@ -218,49 +218,6 @@ class _Report:
         self.problems.append(diagnostic)
 
 
-class _Mapping(dict):
-    """A YAML mapping that remembers where it, its keys and its values are written."""
-
-    span: Span
-    key_spans: dict[str, Span]
-    value_spans: dict[str, Span]
-
-
-class _CaseLoader(yaml.SafeLoader):
-    """YAML's safe loader, keeping the places of mappings for located diagnostics."""
-
-    file_name = ""
-
-
-def _span(file: str, start: yaml.Mark, end: yaml.Mark) -> Span:
-    return Span(file, start.line + 1, start.column + 1, end.line + 1, end.column + 1)
-
-
-def _construct_mapping(loader: _CaseLoader, node: yaml.MappingNode) -> Iterator[_Mapping]:
-    data = _Mapping()
-    data.span = _span(loader.file_name, node.start_mark, node.end_mark)
-    data.key_spans, data.value_spans = {}, {}
-    yield data
-    data.update(loader.construct_mapping(node))
-    for key_node, value_node in node.value:
-        key = str(loader.construct_object(key_node))
-        data.key_spans[key] = _span(loader.file_name, key_node.start_mark, key_node.end_mark)
-        data.value_spans[key] = _span(loader.file_name, value_node.start_mark, value_node.end_mark)
-
-
-def _construct_timestamp(loader: _CaseLoader, node: yaml.ScalarNode) -> Any:
-    # a date that is no real day (2024-02-30) stays text, so that the run reports it at its
-    # cell like any other unreadable value
-    try:
-        return loader.construct_yaml_timestamp(node)
-    except ValueError:
-        return loader.construct_scalar(node)
-
-
-_CaseLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
-_CaseLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
-
-
 def _read_yaml(path: Path, report: _Report) -> tuple[Any, str | None]:
     """The YAML document of a case file and its text; (None, None) after a reported problem."""
     try:
@@ -269,18 +226,10 @@ def _read_yaml(path: Path, report: _Report) -> tuple[Any, str | None]:
         report.add(_malformed(f"cannot read it as UTF-8 text: {error}", DataLocation(str(path))))
         return None, None
     report.texts[str(path)] = text
-    loader = _CaseLoader(text)
-    loader.file_name = str(path)
     try:
-        return loader.get_single_data(), text
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark
-        where = _span(str(path), mark, mark) if mark else DataLocation(str(path))
-        report.add(_malformed(f"not valid YAML: {error.problem}", where))
-    except yaml.YAMLError as error:
-        report.add(_malformed(f"not valid YAML: {error}", DataLocation(str(path))))
-    finally:
-        loader.dispose()
+        return load_located(text, str(path)), text
+    except YamlProblem as problem:
+        report.add(_malformed(problem.message, problem.location))
     return None, None
 
 
@@ -308,7 +257,7 @@ def _load_yaml_case(path: Path, scheme: m.Scheme, report: _Report) -> Case | Non
     document, text = _read_yaml(path, report)
     if text is None:
         return None
-    if not isinstance(document, _Mapping):
+    if not isinstance(document, LocatedMapping):
         report.add(_malformed("a case file must be a mapping of keys", DataLocation(str(path))))
         return None
     _refuse_unknown_keys(document, YAML_KEYS, report)
@@ -341,7 +290,7 @@ def _load_yaml_case(path: Path, scheme: m.Scheme, report: _Report) -> Case | Non
     )
 
 
-def _refuse_unknown_keys(document: _Mapping, allowed: Sequence[str], report: _Report) -> None:
+def _refuse_unknown_keys(document: LocatedMapping, allowed: Sequence[str], report: _Report) -> None:
     for key in document:
         if str(key) not in allowed:
             report.add(
@@ -353,18 +302,13 @@ def _refuse_unknown_keys(document: _Mapping, allowed: Sequence[str], report: _Re
             )
 
 
-def _place(document: _Mapping, key: str) -> Location:
-    """Where a key's value is written, else the whole mapping."""
-    return document.value_spans.get(key, document.span)
-
-
 def _description(document: Mapping[str, Any]) -> str:
     description = document.get("description")
     return "" if description is None else str(description).strip()
 
 
 def _case_periods(
-    document: _Mapping, scheme: m.Scheme, report: _Report
+    document: LocatedMapping, scheme: m.Scheme, report: _Report
 ) -> tuple[m.Period | None, m.Period | None]:
     """``from`` and ``to`` as periods of the scheme; both fall back to the scheme's window."""
     periods: dict[str, m.Period | None] = {}
@@ -376,7 +320,7 @@ def _case_periods(
                 _malformed(
                     f"{key}: {as_text(value)!r} is not a period of this {scheme.period_kind} "
                     "scheme",
-                    _place(document, key),
+                    document.place(key),
                     "write a month as YYYY-MM (2026-01), a quarter as YYYY-Qn (2026-Q1), a "
                     "half-year as YYYY-Hn, a year as YYYY",
                 )
@@ -391,14 +335,14 @@ def _case_periods(
                 f"from {first} is after to {last}"
                 if first is not None and last is not None
                 else "the scheme has no window, so the case must give from and to",
-                _place(document, "from"),
+                document.place("from"),
                 "give the periods to assess, e.g. from: 2026-01 and to: 2026-03",
             )
         )
     return first, last
 
 
-def _overrides(document: _Mapping, report: _Report) -> tuple[tuple[str, str], ...]:
+def _overrides(document: LocatedMapping, report: _Report) -> tuple[tuple[str, str], ...]:
     """``set`` as sorted (name, text) pairs: one key for the schemes read with them."""
     values = document.get("set")
     if values is None:
@@ -407,7 +351,7 @@ def _overrides(document: _Mapping, report: _Report) -> tuple[tuple[str, str], ..
         report.add(
             _malformed(
                 "set must map parameter names to values",
-                _place(document, "set"),
+                document.place("set"),
                 "write e.g. set: {lapse_months: 12}",
             )
         )
@@ -415,7 +359,7 @@ def _overrides(document: _Mapping, report: _Report) -> tuple[tuple[str, str], ..
     return tuple(sorted((str(name), as_text(value)) for name, value in values.items()))
 
 
-def _error_code(document: _Mapping, report: _Report) -> str | None:
+def _error_code(document: LocatedMapping, report: _Report) -> str | None:
     value = document.get("error")
     if value is None:
         return None if "error" not in document else _bad_code(document, report)
@@ -423,25 +367,25 @@ def _error_code(document: _Mapping, report: _Report) -> str | None:
     return code if _CODE.fullmatch(code) else _bad_code(document, report)
 
 
-def _bad_code(document: _Mapping, report: _Report) -> None:
+def _bad_code(document: LocatedMapping, report: _Report) -> None:
     report.add(
         _malformed(
             f"error: {document.get('error')!r} is not an error code",
-            _place(document, "error"),
+            document.place("error"),
             "write the code the run must fail with, e.g. error: E305 (see docs/errors.md)",
         )
     )
 
 
-def _yaml_given(document: _Mapping, scheme: m.Scheme, report: _Report) -> list[GivenTable]:
+def _yaml_given(document: LocatedMapping, scheme: m.Scheme, report: _Report) -> list[GivenTable]:
     """The given tables of a YAML case, with the header each is written with."""
     given = document.get("given")
     if given is None:
-        given = _Mapping()
+        given = LocatedMapping()
         given.span, given.key_spans, given.value_spans = document.span, {}, {}
-    if not isinstance(given, _Mapping):
+    if not isinstance(given, LocatedMapping):
         report.add(
-            _malformed("given must map input tables to lists of rows", _place(document, "given"))
+            _malformed("given must map input tables to lists of rows", document.place("given"))
         )
         return []
     where = {str(name): given.key_spans.get(str(name), given.span) for name in given}
@@ -489,22 +433,22 @@ def _match_tables(
     return {name: spec for name, spec in read.items() if name in given}
 
 
-def _yaml_rows(parent: _Mapping, key: str, report: _Report) -> list[CaseRow]:
+def _yaml_rows(parent: LocatedMapping, key: str, report: _Report) -> list[CaseRow]:
     """The rows under ``key``: a list of mappings of column to a single value."""
     items = parent.get(key)
     if items is None:
         return []
     if not isinstance(items, list):
-        report.add(_malformed(f"{key} must be a list of rows", _place(parent, key)))
+        report.add(_malformed(f"{key} must be a list of rows", parent.place(key)))
         return []
     rows = []
     for item in items:
-        if not isinstance(item, _Mapping):
+        if not isinstance(item, LocatedMapping):
             report.add(
                 _malformed(
                     f"each row of {key} must be a mapping of column to value, e.g. "
                     "{subject: A, amount: 200}",
-                    _place(parent, key),
+                    parent.place(key),
                 )
             )
             continue
@@ -653,16 +597,16 @@ def _table_case_settings(folder: Path, report: _Report) -> tuple[Any, str | None
     """The mapping in case.yaml (empty when there is none) and its text."""
     path = folder / "case.yaml"
     if not path.is_file():
-        empty = _Mapping()
+        empty = LocatedMapping()
         empty.span, empty.key_spans, empty.value_spans = DataLocation(str(folder)), {}, {}
         return empty, None
     document, text = _read_yaml(path, report)
     if text is None:
         return None, None
     if document is None:
-        document = _Mapping()
+        document = LocatedMapping()
         document.span, document.key_spans, document.value_spans = DataLocation(str(path)), {}, {}
-    if not isinstance(document, _Mapping):
+    if not isinstance(document, LocatedMapping):
         report.add(_malformed("case.yaml must be a mapping of keys", DataLocation(str(path))))
         return None, None
     _refuse_unknown_keys(document, TABLE_CASE_KEYS, report)
