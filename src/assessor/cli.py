@@ -126,12 +126,18 @@ def check(scheme: Path, overrides: dict[str, str], sources: dict[str, str]) -> N
 
 
 @main.command()
-@click.argument("scheme", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("scheme", type=click.Path(dir_okay=False, path_type=Path), required=False)
 @click.option(
     "--data",
     type=click.Path(path_type=Path),
-    required=True,
-    help="Folder with one CSV or Parquet file per input table.",
+    help="A folder with one CSV or Parquet file per input table, an .xlsx workbook with a "
+    "sheet per table, or a .duckdb database (default: the project's).",
+)
+@click.option(
+    "--period",
+    callback=_period,
+    metavar="YYYY-MM",
+    help="The one period to assess (instead of --from and --to).",
 )
 @click.option(
     "--from",
@@ -151,15 +157,12 @@ def check(scheme: Path, overrides: dict[str, str], sources: dict[str, str]) -> N
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
-    required=True,
-    help="Folder for results.csv and manifest.json.",
+    help="Folder for results.csv and manifest.json (default: the project's, per period).",
 )
 @click.option(
     "--lang",
     type=click.Choice(["en", "zh"]),
-    default="en",
-    show_default=True,
-    help="Language of the explanations.",
+    help="Language of the explanations (default: the project's, else en).",
 )
 @click.option(
     "--rejects",
@@ -169,28 +172,137 @@ def check(scheme: Path, overrides: dict[str, str], sources: dict[str, str]) -> N
 )
 @_reports_errors
 def run(
-    scheme: Path,
-    data: Path,
-    first,
-    last,
+    scheme: Path | None,
+    data: Path | None,
+    period: str | None,
+    first: str | None,
+    last: str | None,
     overrides: dict[str, str],
-    out: Path,
-    lang: str,
+    out: Path | None,
+    lang: str | None,
     rejects: Path | None,
     sources: dict[str, str],
 ) -> None:
-    """Run a scheme on a data folder and write results.csv, totals.csv and manifest.json."""
+    """Run a scheme on its data and write results.csv, totals.csv and manifest.json.
+
+    In a project folder (assessor init), `assessor run --period 2026-10` needs nothing else.
+    """
     from assessor.session import assess, read_scheme, write_outputs
 
+    if period is not None:
+        if first or last:
+            raise click.UsageError("give --period, or --from and --to, not both")
+        first = last = period
+    project = _project(scheme)
+    if project is not None:
+        scheme = scheme or project.scheme
+        data = data or project.data
+        lang = lang or project.lang
+        overrides = {**dict(project.overrides), **overrides}
+    if scheme is None or data is None:
+        raise click.UsageError(
+            "give SCHEME and --data, or run in a project folder (see assessor init)"
+        )
     loaded = read_scheme(scheme, overrides, sources)
     _print_diagnostics(loaded.warnings, sources)
+    if project is not None:
+        project.check_renames(loaded.scheme.tables)
     first, last = _periods(loaded.scheme, first, last)
-    assessment = assess(loaded, data, first, last, lang, rejects)
+    if out is None:
+        if project is None:
+            raise click.UsageError("give --out, the folder for the results")
+        out = project.out / (str(first) if first == last else f"{first}_{last}")
+    renames = project.renames if project is not None else None
+    assessment = assess(loaded, data, first, last, lang or "en", rejects, renames)
+    if project is not None:
+        _record(project.folder, assessment)
     write_outputs(assessment, out)
     _print_summary(assessment.outcomes)
     if rejects is not None:
         _print_row_counts(assessment.manifest["inputs"], rejects)
     click.echo(f"wrote {len(assessment.outcomes)} outcomes to {out / 'results.csv'}")
+
+
+def _record(folder: Path, assessment) -> None:
+    """Keep the run in the project's history and say what changed against the last one."""
+    from assessor.history import HISTORY_FILE, record_run
+
+    run_id, changes = record_run(folder / HISTORY_FILE, assessment)
+    click.echo(f"recorded as run {run_id} in {HISTORY_FILE}")
+    if changes:
+        click.echo(f"changed against the last run of the same period ({len(changes)}):")
+        for change in changes:
+            click.echo(f"  {change.describe()}")
+
+
+@main.command()
+@click.option("--subject", help="One subject's points, grade and amount per period.")
+@_reports_errors
+def history(subject: str | None, sources: dict[str, str]) -> None:
+    """List the runs recorded in this project, or one subject's trend across periods."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from assessor.history import HISTORY_FILE, list_runs, subject_trend
+
+    path = Path.cwd() / HISTORY_FILE
+    if not path.is_file():
+        raise click.UsageError(f"no {HISTORY_FILE} here: run `assessor run` in a project first")
+    if subject is None:
+        headings = ("run", "when", "by", "scheme", "from", "to", "outcomes", "net")
+        rows = list_runs(path)
+    else:
+        headings = ("period", "role", "points", "grade", "amount", "run")
+        rows = subject_trend(path, subject)
+    table = Table(title=f"history / 历史记录{f': {subject}' if subject else ''}")
+    for heading in headings:
+        table.add_column(heading)
+    for row in rows:
+        table.add_row(*(str(value) for value in row))
+    Console(soft_wrap=True).print(table)
+
+
+def _project(scheme: Path | None):
+    """The project of the current folder, unless a scheme outside it is given."""
+    from assessor.project import find_project, load_project
+
+    path = find_project(Path.cwd())
+    if path is None:
+        return None
+    if scheme is not None and scheme.resolve().parent != path.parent.resolve():
+        return None
+    return load_project(path)
+
+
+@main.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--template", "template_id", required=True, help="A template id (assessor templates)."
+)
+@_reports_errors
+def init(folder: Path, template_id: str, sources: dict[str, str]) -> None:
+    """Create a project folder from a template: the scheme, blank input files, assessor.yaml
+    and a short README for the company.
+    """
+    from assessor.errors import suggest
+    from assessor.plugins.manager import load_registry
+    from assessor.project import init_project
+    from assessor.session import read_scheme
+
+    registry, problems = load_registry()
+    _print_diagnostics(problems, sources)
+    template = registry.templates.get(template_id)
+    if template is None:
+        hint = suggest(template_id, registry.templates) or "ids: " + ", ".join(
+            sorted(registry.templates)
+        )
+        raise click.UsageError(f"no template {template_id!r}; {hint}")
+    if folder.exists() and any(folder.iterdir()):
+        raise click.UsageError(f"{folder} is not empty; choose a new folder")
+    tables = read_scheme(template.path, None, sources).scheme.tables
+    init_project(folder, template, tables)
+    click.echo(f"created {folder} from {template.id}: {template.title_zh} / {template.title_en}")
+    click.echo(f"next: fill in {folder / 'data'}, then in {folder}: assessor run --period YYYY-MM")
 
 
 def _print_row_counts(inputs: list[dict], rejects: Path) -> None:
@@ -292,6 +404,41 @@ def inputs(scheme: Path, out: Path, sources: dict[str, str]) -> None:
     _print_diagnostics(loaded.warnings, sources)
     for path in write_blank_inputs(loaded.scheme.tables, out):
         click.echo(f"wrote {path}")
+
+
+@main.command()
+@click.argument("scheme", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--format", "form", type=click.Choice(["md", "html"]), default="md", show_default=True
+)
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: print)."
+)
+@_set_option
+@_reports_errors
+def doc(
+    scheme: Path,
+    form: str,
+    lang: str,
+    out: Path | None,
+    overrides: dict[str, str],
+    sources: dict[str, str],
+) -> None:
+    """Write a scheme as the readable assessment document: who is assessed, periods,
+    definitions, scoring, standards and money, parameters.
+    """
+    from assessor.document import scheme_document, to_html, to_markdown
+    from assessor.session import read_scheme
+
+    loaded = read_scheme(scheme, overrides, sources)
+    blocks = scheme_document(loaded.scheme, lang)
+    text = to_markdown(blocks) if form == "md" else to_html(blocks, lang)
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {out}")
 
 
 @main.command("test")

@@ -100,6 +100,7 @@ def assess(
     last: m.Period,
     language: results.Language = "en",
     rejects: Path | None = None,
+    renames: Mapping[str, Mapping[str, str]] | None = None,
 ) -> Assessment:
     """Evaluate a checked scheme on a data folder for the periods from ``first`` to ``last``.
 
@@ -108,7 +109,7 @@ def assess(
     """
     from assessor.engine.evaluate import evaluate
 
-    evaluation = evaluate(loaded.scheme, data, first, last, rejects)
+    evaluation = evaluate(loaded.scheme, data, first, last, rejects, renames)
     outcomes = results.build_outcomes(loaded.scheme, evaluation.rows, language)
     return Assessment(
         loaded,

@@ -9,7 +9,7 @@ declared column arrives as text, so ``data.rows`` types and checks all of them a
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,12 @@ class Source:
     path: Path
     kind: str  # csv, parquet, xlsx or duckdb
     part: str | None = None
+    # the company's own name of a declared column, where it differs: (declared, own)
+    renames: tuple[tuple[str, str], ...] = ()
+
+    def column(self, declared: str) -> str:
+        """The source's name of a declared column."""
+        return dict(self.renames).get(declared, declared)
 
     @property
     def name(self) -> str:
@@ -52,9 +58,22 @@ class Source:
         return DataLocation(where, None if row is None else self.line(row), column)
 
 
-def find_sources(specs: Iterable[TableSpec], data: Path) -> dict[str, Source]:
-    """The source of every table, or one error listing every table without one."""
+def find_sources(
+    specs: Iterable[TableSpec], data: Path, renames: Mapping[str, Mapping[str, str]] | None = None
+) -> dict[str, Source]:
+    """The source of every table, or one error listing every table without one.
+
+    ``renames`` gives, per table, the company's own names of declared columns.
+    """
     specs = list(specs)
+    found = _find_sources(specs, data)
+    return {
+        name: attrs.evolve(source, renames=tuple(sorted((renames or {}).get(name, {}).items())))
+        for name, source in found.items()
+    }
+
+
+def _find_sources(specs: list[TableSpec], data: Path) -> dict[str, Source]:
     if data.suffix.lower() in WORKBOOK_SUFFIXES and data.is_file():
         return _parts(specs, data, "xlsx", _sheet_names(data), "sheet")
     if data.suffix.lower() in DATABASE_SUFFIXES and data.is_file():
@@ -131,7 +150,9 @@ def read_raw(connection: Any, spec: TableSpec, source: Source) -> None:
 
 
 def _require_columns(spec: TableSpec, source: Source, header: list[str]) -> None:
-    missing = [c.name for c in spec.columns if c.name not in header]
+    missing = [
+        _own_name(source, c.name) for c in spec.columns if source.column(c.name) not in header
+    ]
     if missing:
         location = source.location()
         if source.kind in ("csv", "xlsx"):
@@ -141,7 +162,7 @@ def _require_columns(spec: TableSpec, source: Source, header: list[str]) -> None
             f"{source.name} has no column {', '.join(repr(c) for c in missing)}",
             location,
             f"its header is: {', '.join(header) or '(empty)'}; expected: "
-            + ", ".join(c.name for c in spec.columns),
+            + ", ".join(source.column(c.name) for c in spec.columns),
         )
 
 
@@ -185,7 +206,7 @@ def _load_csv(connection: Any, spec: TableSpec, source: Source) -> None:
     rejects = f"rejects_{spec.name}"
     _query(
         connection,
-        f'CREATE OR REPLACE TABLE "{raw_name(spec)}" AS SELECT {_select_list(spec)} FROM '
+        f'CREATE OR REPLACE TABLE "{raw_name(spec)}" AS SELECT {_select_list(spec, source)} FROM '
         f"read_csv(?, header=true, columns={{{columns}}}, store_rejects=true, "
         f"rejects_table='{rejects}', rejects_scan='{rejects}_scan', auto_detect=false, "
         "delim=',', quote='\"', escape='\"')",
@@ -210,7 +231,7 @@ def _load_parquet(connection: Any, spec: TableSpec, source: Source) -> None:
     _require_columns(spec, source, [row[0] for row in described])
     _query(
         connection,
-        f'CREATE OR REPLACE TABLE "{raw_name(spec)}" AS SELECT {_as_text(spec)} '
+        f'CREATE OR REPLACE TABLE "{raw_name(spec)}" AS SELECT {_as_text(spec, source)} '
         f"FROM read_parquet('{_sql_string(path)}')",
     )
 
@@ -237,7 +258,8 @@ def _load_database_table(connection: Any, spec: TableSpec, source: Source) -> No
     _require_columns(spec, source, [row[0] for row in described])
     _query(
         connection,
-        f'CREATE OR REPLACE TABLE "{raw_name(spec)}" AS SELECT {_as_text(spec)} FROM {table}',
+        f'CREATE OR REPLACE TABLE "{raw_name(spec)}" AS '
+        f"SELECT {_as_text(spec, source)} FROM {table}",
     )
 
 
@@ -263,14 +285,16 @@ def _load_sheet(connection: Any, spec: TableSpec, source: Source) -> None:
     _require_columns(spec, source, header)
     body = [row for row in rows[1:] if any(cell not in ("", None) for cell in row)]
     columns = {
-        c.name: pa.array([cell_text(row[header.index(c.name)]) for row in body], pa.string())
+        c.name: pa.array(
+            [cell_text(row[header.index(source.column(c.name))]) for row in body], pa.string()
+        )
         for c in spec.columns
     }
     connection.register("assessor_sheet", pa.table(columns))
     try:
         _query(
             connection,
-            f'CREATE OR REPLACE TABLE "{raw_name(spec)}" AS SELECT {_select_list(spec)} '
+            f'CREATE OR REPLACE TABLE "{raw_name(spec)}" AS SELECT {_select_list(spec, source)} '
             "FROM assessor_sheet",
         )
     finally:
@@ -297,12 +321,19 @@ def cell_text(value: Any) -> str | None:
 # -- SQL helpers ----------------------------------------------------------------------------
 
 
-def _select_list(spec: TableSpec) -> str:
-    return ", ".join(f'"{c.name}"' for c in spec.columns)
+def _own_name(source: Source, declared: str) -> str:
+    own = source.column(declared)
+    return own if own == declared else f"{own} (for {declared})"
 
 
-def _as_text(spec: TableSpec) -> str:
-    return ", ".join(f'CAST("{c.name}" AS VARCHAR) AS "{c.name}"' for c in spec.columns)
+def _select_list(spec: TableSpec, source: Source) -> str:
+    return ", ".join(f'"{source.column(c.name)}" AS "{c.name}"' for c in spec.columns)
+
+
+def _as_text(spec: TableSpec, source: Source) -> str:
+    return ", ".join(
+        f'CAST("{source.column(c.name)}" AS VARCHAR) AS "{c.name}"' for c in spec.columns
+    )
 
 
 def _query(connection: Any, sql: str, parameters: list | None = None) -> list[tuple]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -41,19 +42,24 @@ def install_functions(connection: Any) -> None:
 
 
 def evaluate(
-    scheme: m.Scheme, data: Path, first: m.Period, last: m.Period, rejects: Path | None = None
+    scheme: m.Scheme,
+    data: Path,
+    first: m.Period,
+    last: m.Period,
+    rejects: Path | None = None,
+    renames: Mapping[str, Mapping[str, str]] | None = None,
 ) -> Evaluation:
     """Load the scheme's input tables from ``data`` and compute every outcome row.
 
     With ``rejects``, rows that break their table's rules are written there and left out
-    instead of stopping the run.
+    instead of stopping the run. ``renames`` gives the data's own names of declared columns.
     """
     import ibis
 
     from assessor.engine.plan import plan_results
     from assessor.engine.rubric import rating_rules
 
-    sources = find_sources(scheme.tables, data)
+    sources = find_sources(scheme.tables, data, renames)
     backend = ibis.duckdb.connect()
     install_functions(backend.con)
     rules = {RATINGS: rating_rules(scheme)}

@@ -1,0 +1,230 @@
+"""A company's assessment project: a folder with its scheme, its data and ``assessor.yaml``.
+
+``assessor init DIR --template ID`` creates one from a template; in it, ``assessor run
+--period 2026-10`` needs no other argument. ``assessor.yaml`` says where the scheme and the
+data are, where results go, the language of explanations, parameter overrides and the
+company's own names of the declared input columns.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Mapping
+from pathlib import Path
+
+import attrs
+
+from assessor.errors import AssessorError, DataLocation, Diagnostic, Location, suggest
+from assessor.located_yaml import LocatedMapping, YamlProblem, load_located
+from assessor.model.registry import TableSpec, TemplateSpec
+
+PROJECT_FILE = "assessor.yaml"
+_KEYS = ("scheme", "data", "out", "lang", "set", "columns")
+_LANGUAGES = ("zh", "en")
+_HINT = f"see the comments {PROJECT_FILE} was created with (assessor init), or docs/projects.md"
+
+
+@attrs.frozen
+class Project:
+    """A project's settings, paths resolved against its folder."""
+
+    folder: Path
+    scheme: Path
+    data: Path
+    out: Path
+    lang: str
+    overrides: tuple[tuple[str, str], ...]
+    # per input table, the company's own names of declared columns
+    renames: Mapping[str, Mapping[str, str]]
+    file: Path
+    text: str
+
+    def check_renames(self, tables: tuple[TableSpec, ...]) -> None:
+        """Every renamed table and column must be one the scheme reads."""
+        document = load_located(self.text, str(self.file))
+        columns = document.get("columns") or LocatedMapping()
+        problems = []
+        known = {t.name: t for t in tables}
+        for table, renamed in self.renames.items():
+            spec = known.get(table)
+            if spec is None:
+                problems.append(
+                    _problem(
+                        f"the scheme reads no input table {table!r}",
+                        columns.key_spans.get(table, columns.span),
+                        suggest(table, known) or "tables: " + ", ".join(known),
+                    )
+                )
+                continue
+            declared = [c.name for c in spec.columns]
+            located = columns.get(table)
+            for column in renamed:
+                if column not in declared:
+                    where = located.key_spans.get(column, located.span)
+                    hint = suggest(column, declared) or "columns: " + ", ".join(declared)
+                    problems.append(_problem(f"{table} has no column {column!r}", where, hint))
+        if problems:
+            raise AssessorError(problems)
+
+
+def find_project(folder: Path) -> Path | None:
+    """The project file in a folder, if there is one."""
+    path = folder / PROJECT_FILE
+    return path if path.is_file() else None
+
+
+def load_project(path: Path) -> Project:
+    """Read and check ``assessor.yaml``: every problem at its line, all at once."""
+    text = path.read_text(encoding="utf-8-sig")
+    try:
+        document = load_located(text, str(path))
+    except YamlProblem as problem:
+        raise AssessorError([_problem(problem.message, problem.location)]) from None
+    if not isinstance(document, LocatedMapping):
+        raise AssessorError(
+            [_problem("the project file must be a mapping of keys", DataLocation(str(path)))]
+        )
+    problems = [
+        _problem(
+            f"unknown key {key!r}",
+            document.key_spans.get(str(key)),
+            suggest(str(key), _KEYS) or "keys: " + ", ".join(_KEYS),
+        )
+        for key in document
+        if str(key) not in _KEYS
+    ]
+    problems += [
+        _problem(f"{key!r} is required", document.span, f"add `{key}: ...`")
+        for key in ("scheme", "data")
+        if key not in document
+    ]
+    folder = path.parent
+    values = {key: _text(document, key, problems) for key in ("scheme", "data", "out", "lang")}
+    overrides = _texts(document, "set", problems)
+    renames = {
+        table: _texts(document["columns"], table, problems)
+        for table in _mapping(document, "columns", problems)
+    }
+    lang = values["lang"] or "zh"
+    if lang not in _LANGUAGES:
+        problems.append(_problem(f"lang {lang!r} is not zh or en", document.place("lang")))
+    for key in ("scheme", "data"):
+        if values[key] and not (folder / values[key]).exists():
+            problems.append(
+                Diagnostic(
+                    "E602",
+                    f"{key} {values[key]!r} does not exist",
+                    document.place(key),
+                    f"paths are relative to the folder of {PROJECT_FILE}",
+                )
+            )
+    if problems:
+        raise AssessorError(problems)
+    return Project(
+        folder=folder,
+        scheme=folder / values["scheme"],
+        data=folder / values["data"],
+        out=folder / (values["out"] or "results"),
+        lang=lang,
+        overrides=tuple(overrides.items()),
+        renames={table: dict(columns) for table, columns in renames.items()},
+        file=path,
+        text=text,
+    )
+
+
+def _problem(message: str, location: Location | None, hint: str | None = None) -> Diagnostic:
+    return Diagnostic("E601", message, location, hint or _HINT)
+
+
+def _text(document: LocatedMapping, key: str, problems: list[Diagnostic]) -> str | None:
+    value = document.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        problems.append(_problem(f"{key} must be text, not {value!r}", document.place(key)))
+        return None
+    return value
+
+
+def _mapping(document: LocatedMapping, key: str, problems: list[Diagnostic]) -> LocatedMapping:
+    value = document.get(key)
+    if value is None:
+        return LocatedMapping()
+    if not isinstance(value, LocatedMapping):
+        problems.append(_problem(f"{key} must be a mapping of names", document.place(key)))
+        return LocatedMapping()
+    return value
+
+
+def _texts(document: LocatedMapping, key: str, problems: list[Diagnostic]) -> dict[str, str]:
+    """A mapping of names to values written as text (numbers and percentages included)."""
+    mapping = _mapping(document, key, problems)
+    texts = {}
+    for name, value in mapping.items():
+        if isinstance(value, dict | list) or value is None:
+            problems.append(_problem(f"{key}: {name} needs a single value", mapping.place(name)))
+            continue
+        texts[str(name)] = str(value)
+    return texts
+
+
+# -- creating a project ----------------------------------------------------------------------
+
+
+def init_project(folder: Path, template: TemplateSpec, tables: tuple[TableSpec, ...]) -> None:
+    """A project folder from a template: the scheme, blank inputs, assessor.yaml, a README."""
+    from assessor.catalogue import write_blank_inputs
+
+    folder.mkdir(parents=True, exist_ok=True)
+    scheme = folder / template.path.name
+    shutil.copyfile(template.path, scheme)
+    write_blank_inputs(tables, folder / "data")
+    (folder / PROJECT_FILE).write_text(_project_text(scheme.name, tables), encoding="utf-8")
+    (folder / "README.md").write_text(_readme(template, scheme.name, tables), encoding="utf-8")
+
+
+def _project_text(scheme: str, tables: tuple[TableSpec, ...]) -> str:
+    example = tables[0] if tables else None
+    column = example.columns[0].name if example else "column"
+    return f"""# 考核项目配置 / assessment project ({PROJECT_FILE})
+# Paths are relative to this folder.
+
+# 考核方案 / the scheme
+scheme: {scheme}
+
+# 数据 / data: a folder of CSV or Parquet files (one per table), an .xlsx workbook with a
+# sheet per table (data/inputs.xlsx, filled in), or a .duckdb database file
+data: data
+
+# 结果 / results: each run writes into a folder per period below this one
+out: results
+
+# 说明语言 / language of the explanations: zh or en
+lang: zh
+
+# 参数调整 / parameter overrides, e.g.  留存率目标: 90%
+set: {{}}
+
+# 列名对照 / your own column names, per table:  declared column: your column
+# e.g.
+#   {example.name if example else "table"}:
+#     {column}: 你们的列名
+columns: {{}}
+"""
+
+
+def _readme(template: TemplateSpec, scheme: str, tables: tuple[TableSpec, ...]) -> str:
+    listed = "\n".join(f"- `{t.name}`: {t.label_zh} / {t.label_en}" for t in tables)
+    return f"""# {template.title_zh}
+
+{template.title_en}. Created from the template `{template.id}`.
+
+1. 填写数据 / Fill in the data: one file per table in `data/` (blank CSV files with the right
+   headers are there), or fill in `data/inputs.xlsx` and set `data: data/inputs.xlsx` in
+   `{PROJECT_FILE}`. Every column is described in the workbook's first sheet.
+{listed}
+2. 每月运行 / Run every month: `assessor run --period 2026-10` in this folder writes
+   `results/2026-10/results.csv` with a reason for every number.
+3. 方案 / The scheme is `{scheme}`; `assessor check {scheme}` after any change.
+"""
