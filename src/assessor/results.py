@@ -40,7 +40,7 @@ COLUMNS = (
 )
 TOTAL_COLUMNS = ("period", "role", "subject", "points", "grade", "amount")
 _RELATION = {-1: "<", 0: "=", 1: ">"}
-_MONEY_KINDS = ("rule", "bonus", "limit", "pool")
+MONEY_KINDS = ("rule", "bonus", "limit", "pool")
 
 
 @attrs.frozen
@@ -102,7 +102,7 @@ def build_totals(outcomes: Iterable[Outcome]) -> list[Total]:
     for (period, role, subject), rows in groups.items():
         points = "; ".join(o.points for o in rows if o.kind == "scorecard" and o.points)
         grades = "; ".join(o.grade for o in rows if o.kind == "grade" and o.grade)
-        amount = sum((o.amount for o in rows if o.kind in _MONEY_KINDS), Decimal(0))
+        amount = sum((o.amount for o in rows if o.kind in MONEY_KINDS), Decimal(0))
         totals.append(Total(period, role, subject, points, grades, amount))
     return totals
 

@@ -1,0 +1,174 @@
+"""`assessor simulate`: what a scheme would pay under other parameter values, or what another
+scheme would have paid, over the same past periods, side by side.
+
+Every variant is a full run on the same data. The first variant is the reference: for every
+other one, a subject counts as changed in a period when its grade or net amount differs.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from pathlib import Path
+from statistics import mean
+
+import attrs
+
+from assessor.results import MONEY_KINDS, Outcome, format_amount
+
+COLUMNS = ("variant", "period", "payout", "rewards", "penalties", "changed", "mean_points")
+
+
+@attrs.frozen
+class Variant:
+    """One way to run: a label, the scheme file and its parameter overrides."""
+
+    label: str
+    scheme: Path
+    overrides: tuple[tuple[str, str], ...] = ()
+
+
+@attrs.frozen
+class Summary:
+    """One variant in one period: money out, rewards, penalties, subjects changed against the
+    reference variant and the mean scorecard points.
+    """
+
+    variant: str
+    period: str
+    payout: Decimal
+    rewards: Decimal
+    penalties: Decimal
+    changed: int
+    mean_points: str
+
+    def as_record(self) -> dict[str, str]:
+        """A row of the comparison table."""
+        record = {name: str(getattr(self, name)) for name in COLUMNS}
+        for name in ("payout", "rewards", "penalties"):
+            record[name] = format_amount(getattr(self, name))
+        return record
+
+
+def vary(scheme: Path, name: str, values: Sequence[str], fixed: dict[str, str]) -> list[Variant]:
+    """One variant per value of a parameter, the other overrides fixed."""
+    return [
+        Variant(f"{name}={value}", scheme, tuple({**fixed, name: value}.items()))
+        for value in values
+    ]
+
+
+def summarise(variant: str, outcomes: Iterable[Outcome], reference: dict | None) -> list[Summary]:
+    """Per period: the variant's money and points, and how many subjects changed."""
+    by_period: dict[str, list[Outcome]] = {}
+    for outcome in outcomes:
+        by_period.setdefault(outcome.period, []).append(outcome)
+    summaries = []
+    for period, rows in by_period.items():
+        money = [o.amount for o in rows if o.kind in MONEY_KINDS]
+        rewards = sum((a for a in money if a > 0), Decimal(0))
+        penalties = sum((-a for a in money if a < 0), Decimal(0))
+        points = [Decimal(o.points) for o in rows if o.kind == "scorecard" and o.points]
+        changed = 0
+        if reference is not None:
+            mine = standing(rows)
+            theirs = reference.get(period, {})
+            changed = sum(mine.get(key) != theirs.get(key) for key in mine.keys() | theirs.keys())
+        summaries.append(
+            Summary(
+                variant,
+                period,
+                rewards - penalties,
+                rewards,
+                penalties,
+                changed,
+                f"{mean(points):.2f}" if points else "",
+            )
+        )
+    return summaries
+
+
+def standing(rows: Iterable[Outcome]) -> dict[tuple[str, str], tuple[str, Decimal]]:
+    """Per role and subject: the grades and the net amount, what "changed" compares."""
+    found: dict[tuple[str, str], tuple[str, Decimal]] = {}
+    for row in rows:
+        grade, amount = found.get((row.role, row.subject), ("", Decimal(0)))
+        if row.kind == "grade":
+            grade += row.grade
+        if row.kind in MONEY_KINDS:
+            amount += row.amount
+        found[(row.role, row.subject)] = (grade, amount)
+    return found
+
+
+def by_period(outcomes: Iterable[Outcome]) -> dict[str, dict]:
+    """The reference's standing per period."""
+    grouped: dict[str, list[Outcome]] = {}
+    for outcome in outcomes:
+        grouped.setdefault(outcome.period, []).append(outcome)
+    return {period: standing(rows) for period, rows in grouped.items()}
+
+
+def to_csv(summaries: Iterable[Summary]) -> str:
+    """The comparison as CSV."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(s.as_record() for s in summaries)
+    return buffer.getvalue()
+
+
+def to_html(summaries: Sequence[Summary], title: str) -> str:
+    """The comparison as a self-contained page: the table and a bar chart of the payout per
+    period and variant (inline SVG, no scripts, no network).
+    """
+    variants = list(dict.fromkeys(s.variant for s in summaries))
+    periods = list(dict.fromkeys(s.period for s in summaries))
+    payout = {(s.variant, s.period): s.payout for s in summaries}
+    top = max([abs(v) for v in payout.values()] + [Decimal(1)])
+    width, bar, gap, height = 28, 12, 24, 160
+    colours = ("#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#b279a2")
+    bars, labels = [], []
+    for p, period in enumerate(periods):
+        x0 = 40 + p * (len(variants) * bar + gap)
+        labels.append(
+            f'<text x="{x0}" y="{height + 16}" font-size="11">{html.escape(period)}</text>'
+        )
+        for v, variant in enumerate(variants):
+            value = payout.get((variant, period), Decimal(0))
+            size = float(abs(value) / top) * (height - 10)
+            y = height - size if value >= 0 else height
+            bars.append(
+                f'<rect x="{x0 + v * bar}" y="{y:.1f}" width="{bar - 2}" height="{size:.1f}" '
+                f'fill="{colours[v % len(colours)]}"><title>{html.escape(variant)} '
+                f"{html.escape(period)}: {format_amount(value)}</title></rect>"
+            )
+    chart_width = 60 + len(periods) * (len(variants) * bar + gap) + width
+    legend = "".join(
+        f'<li><span style="color:{colours[i % len(colours)]}">■</span> {html.escape(v)}</li>'
+        for i, v in enumerate(variants)
+    )
+    head = "".join(f"<th>{c}</th>" for c in COLUMNS)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(x)}</td>" for x in s.as_record().values()) + "</tr>"
+        for s in summaries
+    )
+    return (
+        f'<!doctype html>\n<html lang="zh"><head><meta charset="utf-8"><title>'
+        f"{html.escape(title)}</title><style>{_STYLE}</style></head><body>"
+        f"<h1>{html.escape(title)}</h1><h2>发放总额 / payout per period</h2>"
+        f'<svg width="{chart_width}" height="{height + 24}" role="img">'
+        f'<line x1="36" y1="{height}" x2="{chart_width}" y2="{height}" stroke="#999"/>'
+        f"{''.join(bars)}{''.join(labels)}</svg><ul>{legend}</ul>"
+        f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></body></html>\n"
+    )
+
+
+_STYLE = (
+    "body{font-family:system-ui,'Noto Sans CJK SC','Microsoft YaHei',sans-serif;"
+    "margin:2rem}table{border-collapse:collapse}th,td{border:1px solid #ccc;"
+    "padding:.2rem .5rem;text-align:right}ul{list-style:none;padding:0}"
+)
