@@ -522,6 +522,55 @@ def _print_table(title: str, headings, rows) -> None:
     Console(soft_wrap=True).print(table)
 
 
+@main.command()
+@click.argument("subject")
+@click.option("--period", callback=_period, metavar="YYYY-MM", required=True)
+@click.option("--scheme", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--data", type=click.Path(path_type=Path))
+@click.option("--lang", type=click.Choice(["en", "zh"]))
+@_set_option
+@_reports_errors
+def explain(
+    subject: str,
+    period: str,
+    scheme: Path | None,
+    data: Path | None,
+    lang: str | None,
+    overrides: dict[str, str],
+    sources: dict[str, str],
+) -> None:
+    """One subject's period as a tree of reasons: scorecard items with their values and
+    points, grades, money, and how far a rule was from paying differently.
+    """
+    from assessor.explain import explain_subject
+    from assessor.session import assess, read_scheme
+
+    project = _project(scheme)
+    renames = None
+    if project is not None:
+        scheme, data = scheme or project.scheme, data or project.data
+        lang, renames = lang or project.lang, project.renames
+        overrides = {**dict(project.overrides), **overrides}
+    if scheme is None or data is None:
+        raise click.UsageError("give --scheme and --data, or run in a project folder")
+    loaded = read_scheme(scheme, overrides, sources)
+    first, last = _periods(loaded.scheme, period, period)
+    assessment = assess(loaded, data, first, last, lang or "en", None, renames)
+    outcomes = [o for o in assessment.outcomes if o.subject == subject and o.period == str(first)]
+    if not outcomes:
+        known = sorted({o.subject for o in assessment.outcomes})
+        from assessor.errors import suggest
+
+        raise click.UsageError(
+            f"no results for {subject!r} in {first}; "
+            + (suggest(subject, known) or "subjects: " + ", ".join(known))
+        )
+    rows = [r for r in assessment.rows if r["subject"] == subject]
+    click.echo(f"{subject} {first}")
+    for line in explain_subject(loaded.scheme, outcomes, rows):
+        click.echo(f"  {line}")
+
+
 @main.command("test")
 @click.argument("target", metavar="SCHEME_OR_DIR", type=click.Path(exists=True, path_type=Path))
 @click.option(

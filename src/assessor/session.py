@@ -37,6 +37,8 @@ class Assessment:
     outcomes: tuple[results.Outcome, ...]
     totals: tuple[results.Total, ...]
     manifest: Mapping[str, Any]
+    # the engine's rows behind the outcomes, exact values included (for explanations)
+    rows: tuple[Mapping[str, Any], ...] = ()
 
 
 def read_scheme(
@@ -118,6 +120,7 @@ def assess(
         tuple(outcomes),
         tuple(results.build_totals(outcomes)),
         _manifest(loaded, evaluation.inputs, first, last),
+        tuple(evaluation.rows),
     )
 
 
