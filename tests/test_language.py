@@ -162,3 +162,10 @@ def test_baseline_is_the_mean_before_the_transfer(tmp_path: Path) -> None:
         ("2026-02", "B"): ("", "0"),
         ("2026-03", "B"): ("6", "100"),
     }
+
+
+def test_words_drop_comments_but_keep_labels_with_hashes() -> None:
+    from assessor.syntax.parser import words
+
+    text = 'scheme "一#组" # 注释\nparam x "阈值 / limit" = 2026-01 # not a date\n'
+    assert words(text) == 'scheme "一#组" \nparam x "阈值 / limit" = 2026-01 \n'

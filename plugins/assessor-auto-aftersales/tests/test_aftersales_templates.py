@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from assessor_auto_aftersales import plugin
 
+from assessor.syntax.parser import words
+
 SCHEMES = Path(__file__).resolve().parents[3] / "schemes" / "auto-aftersales"
 
 # seed 003: 「售后客服绩效考核方案」, 「售后服务部考核指标量化方案」 and
@@ -41,27 +43,12 @@ SERVICE_KPI_NAMES = (
 SALES_CHURN_NAMES = ("客户流失率", "失去的客户数", "起始客户数", "销售人员")
 
 
-def _without_comments(text: str) -> str:
-    """The scheme text with every comment removed (a ``#`` inside a quoted label stays)."""
-    kept = []
-    for line in text.splitlines():
-        quoted = False
-        for position, char in enumerate(line):
-            if char == '"':
-                quoted = not quoted
-            elif char == "#" and not quoted:
-                line = line[:position]
-                break
-        kept.append(line)
-    return "\n".join(kept)
-
-
 @pytest.mark.parametrize(
     ("stem", "names"),
     [("service-kpi", SERVICE_KPI_NAMES), ("sales-churn", SALES_CHURN_NAMES)],
 )
 def test_every_seed_indicator_is_named_in_the_template(stem, names):
-    text = _without_comments((SCHEMES / f"{stem}.assess").read_text("utf-8"))
+    text = words((SCHEMES / f"{stem}.assess").read_text("utf-8"))
     missing = [name for name in names if name not in text]
     assert not missing, f"{stem}.assess does not name {missing}"
 

@@ -12,6 +12,8 @@ from pathlib import Path
 
 from assessor_floor_heating import plugin
 
+from assessor.syntax.parser import words
+
 SCHEME = Path(__file__).resolve().parents[3] / "schemes" / "floor-heating"
 TEMPLATE = SCHEME / "customer-relations.assess"
 
@@ -40,35 +42,20 @@ SEED_INDICATORS = (
 SEED_EXAMPLES = ("24小时", "满分10分", "电话接通率", "邮件回复速度", "部门间协作")
 
 
-def _without_comments(text: str) -> str:
-    """The scheme text with every comment removed (a ``#`` inside a quoted label stays)."""
-    kept = []
-    for line in text.splitlines():
-        quoted = False
-        for position, char in enumerate(line):
-            if char == '"':
-                quoted = not quoted
-            elif char == "#" and not quoted:
-                line = line[:position]
-                break
-        kept.append(line)
-    return "\n".join(kept)
-
-
 def test_every_seed_indicator_is_named_in_the_template():
-    text = _without_comments(TEMPLATE.read_text("utf-8"))
+    text = words(TEMPLATE.read_text("utf-8"))
     missing = [name for name in SEED_INDICATORS + SEED_EXAMPLES if name not in text]
     assert not missing, f"customer-relations.assess does not name {missing}"
 
 
 def test_the_template_reads_raw_records_only():
-    text = _without_comments(TEMPLATE.read_text("utf-8"))
+    text = words(TEMPLATE.read_text("utf-8"))
     assert "uses floor_heating" in text
     assert "kpi(" not in text and "kpi_percent(" not in text and "rubric" not in text
 
 
 def test_the_template_uses_the_equity_transfer():
-    text = _without_comments(TEMPLATE.read_text("utf-8"))
+    text = words(TEMPLATE.read_text("utf-8"))
     assert "transfer 2026-01-01" in text
     assert "解决时长 - baseline(解决时长)" in text
     assert "inherited_retention()" in text

@@ -12,7 +12,7 @@ from importlib.metadata import entry_points
 from assessor_kpi import plugin, sample
 
 from assessor.syntax import ast
-from assessor.syntax.parser import parse
+from assessor.syntax.parser import parse, words
 
 SEED = "002_84c87f513bbc57cb"
 # Seed 002 「制定绩效评估体系以完善客户关系」: the indicators it names (客户满意度、客户忠诚度、
@@ -54,21 +54,6 @@ def text() -> str:
     return template().path.read_text(encoding="utf-8")
 
 
-def without_comments(source: str) -> str:
-    """The scheme text with every comment removed (a ``#`` inside a quoted label stays)."""
-    kept = []
-    for line in source.splitlines():
-        quoted = False
-        for position, char in enumerate(line):
-            if char == '"':
-                quoted = not quoted
-            elif char == "#" and not quoted:
-                line = line[:position]
-                break
-        kept.append(line)
-    return "\n".join(kept)
-
-
 def items() -> list[ast.Indicator | ast.Rubric]:
     tree = parse(text(), str(template().path))
     (card,) = [d for d in tree.declarations if isinstance(d, ast.ScorecardDecl)]
@@ -99,7 +84,7 @@ def test_the_template_cites_its_seed():
 
 
 def test_every_seed_indicator_is_named_in_the_template():
-    scheme = without_comments(text())
+    scheme = words(text())
     missing = [name for name in SEED_INDICATORS if name not in scheme]
     assert missing == []
 
@@ -112,7 +97,7 @@ def test_measurable_seed_indicators_are_scored_and_the_rest_are_rated():
 
 
 def test_the_sample_data_has_every_indicator_and_criterion_the_template_reads():
-    read = set(re.findall(r'kpi(?:_percent)?\("([^"]+)"\)', without_comments(text())))
+    read = set(re.findall(r'kpi(?:_percent)?\("([^"]+)"\)', words(text())))
     assert read == set(sample.INDICATORS)
     criteria = {c.text for item in items() if isinstance(item, ast.Rubric) for c in item.criteria}
     assert criteria == set(sample.CRITERIA)

@@ -56,6 +56,14 @@ def parse(text: str, file: str = "<scheme>") -> ast.SchemeText:
         raise
 
 
+def words(text: str) -> str:
+    """The scheme's text without its comments: what a reader finds in its declarations
+    (names, labels, criteria), e.g. to check that a seed's indicators are all there.
+    """
+    tokens = _parser().lex(text, dont_ignore=True)
+    return "".join(token.value for token in tokens if token.type != "COMMENT")
+
+
 def _check_limits(text: str, file: str) -> None:
     """Refuse input too large or too deeply nested before the parser sees it."""
     if len(text.encode("utf-8")) > MAX_SCHEME_BYTES:
