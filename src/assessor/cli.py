@@ -13,6 +13,7 @@ from functools import wraps
 from pathlib import Path
 from typing import Any
 
+import attrs
 import click
 
 from assessor import __version__
@@ -193,17 +194,8 @@ def run(
         if first or last:
             raise click.UsageError("give --period, or --from and --to, not both")
         first = last = period
-    project = _project(scheme)
-    if project is not None:
-        scheme = scheme or project.scheme
-        data = data or project.data
-        lang = lang or project.lang
-        overrides = {**dict(project.overrides), **overrides}
-    if scheme is None or data is None:
-        raise click.UsageError(
-            "give SCHEME and --data, or run in a project folder (see assessor init)"
-        )
-    loaded = read_scheme(scheme, overrides, sources)
+    project, settings = _settings(scheme, data, lang, overrides)
+    loaded = read_scheme(settings.scheme, settings.overrides, sources)
     _print_diagnostics(loaded.warnings, sources)
     if project is not None:
         project.check_renames(loaded.scheme.tables)
@@ -212,8 +204,9 @@ def run(
         if project is None:
             raise click.UsageError("give --out, the folder for the results")
         out = project.out / (str(first) if first == last else f"{first}_{last}")
-    renames = project.renames if project is not None else None
-    assessment = assess(loaded, data, first, last, lang or "en", rejects, renames)
+    assessment = assess(
+        loaded, settings.data, first, last, settings.lang, rejects, settings.renames
+    )
     if project is not None:
         _record(project.folder, assessment)
     write_outputs(assessment, out)
@@ -260,6 +253,31 @@ def history(subject: str | None, sources: dict[str, str]) -> None:
     for row in rows:
         table.add_row(*(str(value) for value in row))
     Console(soft_wrap=True).print(table)
+
+
+@attrs.frozen
+class _Settings:
+    """What a command runs with: its options, else the project's settings."""
+
+    scheme: Path
+    data: Path
+    lang: str
+    overrides: dict[str, str]
+    renames: Any
+
+
+def _settings(scheme: Path | None, data: Path | None, lang: str | None, overrides: dict):
+    """The project (if any) and the settings: options win over the project's."""
+    project = _project(scheme)
+    if project is not None:
+        scheme, data, lang = scheme or project.scheme, data or project.data, lang or project.lang
+        overrides = {**dict(project.overrides), **overrides}
+    if scheme is None or data is None:
+        raise click.UsageError(
+            "give the scheme and --data, or run in a project folder (see assessor init)"
+        )
+    renames = project.renames if project is not None else None
+    return project, _Settings(scheme, data, lang or "en", overrides, renames)
 
 
 def _project(scheme: Path | None):
@@ -542,25 +560,17 @@ def explain(
     """One subject's period as a tree of reasons: scorecard items with their values and
     points, grades, money, and how far a rule was from paying differently.
     """
+    from assessor.errors import suggest
     from assessor.explain import explain_subject
     from assessor.session import assess, read_scheme
 
-    project = _project(scheme)
-    renames = None
-    if project is not None:
-        scheme, data = scheme or project.scheme, data or project.data
-        lang, renames = lang or project.lang, project.renames
-        overrides = {**dict(project.overrides), **overrides}
-    if scheme is None or data is None:
-        raise click.UsageError("give --scheme and --data, or run in a project folder")
-    loaded = read_scheme(scheme, overrides, sources)
+    _, settings = _settings(scheme, data, lang, overrides)
+    loaded = read_scheme(settings.scheme, settings.overrides, sources)
     first, last = _periods(loaded.scheme, period, period)
-    assessment = assess(loaded, data, first, last, lang or "en", None, renames)
+    assessment = assess(loaded, settings.data, first, last, settings.lang, None, settings.renames)
     outcomes = [o for o in assessment.outcomes if o.subject == subject and o.period == str(first)]
     if not outcomes:
         known = sorted({o.subject for o in assessment.outcomes})
-        from assessor.errors import suggest
-
         raise click.UsageError(
             f"no results for {subject!r} in {first}; "
             + (suggest(subject, known) or "subjects: " + ", ".join(known))
