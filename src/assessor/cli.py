@@ -171,6 +171,14 @@ def check(scheme: Path, overrides: dict[str, str], sources: dict[str, str]) -> N
     help="Write input rows that break their table's rules to this CSV file and go on without "
     "them (default: stop at bad rows).",
 )
+@click.option(
+    "--format",
+    "formats",
+    type=click.Choice(["csv", "md", "xlsx"]),
+    multiple=True,
+    help="Also write report.md (a summary to read) or report.xlsx (payroll sheet and a sheet "
+    "per rule); results.csv is always written.",
+)
 @_reports_errors
 def run(
     scheme: Path | None,
@@ -182,6 +190,7 @@ def run(
     out: Path | None,
     lang: str | None,
     rejects: Path | None,
+    formats: tuple[str, ...],
     sources: dict[str, str],
 ) -> None:
     """Run a scheme on its data and write results.csv, totals.csv and manifest.json.
@@ -210,10 +219,21 @@ def run(
     if project is not None:
         _record(project.folder, assessment)
     write_outputs(assessment, out)
+    _write_reports(formats, out, assessment, settings.lang)
     _print_summary(assessment.outcomes)
     if rejects is not None:
         _print_row_counts(assessment.manifest["inputs"], rejects)
     click.echo(f"wrote {len(assessment.outcomes)} outcomes to {out / 'results.csv'}")
+
+
+def _write_reports(formats: tuple[str, ...], out: Path, assessment, lang: str) -> None:
+    from assessor.report import write_report
+
+    title = assessment.loaded.scheme.title
+    for form in dict.fromkeys(formats):
+        path = write_report(form, out, title, assessment.outcomes, assessment.totals, lang)
+        if path is not None:
+            click.echo(f"wrote {path}")
 
 
 def _record(folder: Path, assessment) -> None:

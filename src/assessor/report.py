@@ -1,0 +1,161 @@
+"""Reports of a run beside results.csv: a Markdown summary to read, and a payroll-ready XLSX
+workbook (one row per subject and period with the amount, grade and reasons, and a sheet
+per rule). Built from the outcomes and totals only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from pathlib import Path
+
+from assessor.results import MONEY_KINDS, Outcome, Total, format_amount
+
+FORMATS = ("csv", "md", "xlsx")
+_MONEY_FORMAT = "#,##0.00"
+# Excel limits sheet names to 31 characters without []:*?/\
+_SHEET_FORBIDDEN = str.maketrans({c: "_" for c in "[]:*?/\\"})
+_TEXT = {
+    "zh": {
+        "summary": "汇总",
+        "subjects": "人数",
+        "rewards": "奖励",
+        "penalties": "处罚",
+        "net": "合计",
+        "payroll": "工资表",
+        "reasons": "依据",
+        "headers": ("期间", "对象类别", "对象", "金额", "等级", "得分", "依据"),
+        "rule_headers": ("期间", "对象类别", "对象", "数值", "对照", "金额", "状态", "说明"),
+    },
+    "en": {
+        "summary": "Summary",
+        "subjects": "subjects",
+        "rewards": "rewards",
+        "penalties": "penalties",
+        "net": "net",
+        "payroll": "payroll",
+        "reasons": "reasons",
+        "headers": ("period", "role", "subject", "amount", "grade", "points", "reasons"),
+        "rule_headers": (
+            "period",
+            "role",
+            "subject",
+            "value",
+            "reference",
+            "amount",
+            "status",
+            "explanation",
+        ),
+    },
+}
+
+
+def write_report(
+    form: str,
+    out: Path,
+    title: str,
+    outcomes: Sequence[Outcome],
+    totals: Sequence[Total],
+    language: str,
+) -> Path | None:
+    """Write ``report.md`` or ``report.xlsx`` into ``out``; csv is results.csv itself."""
+    if form == "md":
+        path = out / "report.md"
+        path.write_text(markdown(title, outcomes, totals, language), encoding="utf-8")
+        return path
+    if form == "xlsx":
+        path = out / "report.xlsx"
+        workbook(outcomes, totals, language).save(path)
+        return path
+    return None
+
+
+def _reasons(outcomes: Iterable[Outcome], total: Total) -> str:
+    """The explanations of the money and grades behind a subject's period."""
+    return "；".join(
+        o.explanation
+        for o in outcomes
+        if (o.period, o.role, o.subject) == (total.period, total.role, total.subject)
+        and (o.kind in MONEY_KINDS or o.kind == "grade")
+        and (o.amount != 0 or o.kind == "grade")
+    )
+
+
+def markdown(
+    title: str, outcomes: Sequence[Outcome], totals: Sequence[Total], language: str
+) -> str:
+    """A summary per period and role, then every subject with its reasons."""
+    words = _TEXT[language]
+    lines = [f"# {title}", "", f"## {words['summary']}", ""]
+    lines += [
+        f"| period | role | {words['subjects']} | {words['rewards']} | {words['penalties']} "
+        f"| {words['net']} |",
+        "|---|---|---|---|---|---|",
+    ]
+    groups: dict[tuple[str, str], list[Total]] = {}
+    for total in totals:
+        groups.setdefault((total.period, total.role), []).append(total)
+    for (period, role), rows in groups.items():
+        rewards = sum((t.amount for t in rows if t.amount > 0), Decimal(0))
+        penalties = sum((-t.amount for t in rows if t.amount < 0), Decimal(0))
+        lines.append(
+            f"| {period} | {role} | {len(rows)} | {format_amount(rewards)} | "
+            f"{format_amount(penalties)} | {format_amount(rewards - penalties)} |"
+        )
+    for total in totals:
+        head = ", ".join(x for x in (total.points, total.grade, format_amount(total.amount)) if x)
+        lines += ["", f"### {total.period} {total.role} {total.subject}: {head}", ""]
+        lines += [
+            f"- {o.item}: {o.explanation}"
+            for o in outcomes
+            if (o.period, o.role, o.subject) == (total.period, total.role, total.subject)
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def workbook(outcomes: Sequence[Outcome], totals: Sequence[Total], language: str):
+    """The payroll sheet and a sheet per rule, amounts as numbers with two decimals."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    words = _TEXT[language]
+    book = Workbook()
+    payroll = book.active
+    payroll.title = words["payroll"]
+    payroll.append(list(words["headers"]))
+    for total in totals:
+        payroll.append(
+            [
+                total.period,
+                total.role,
+                total.subject,
+                total.amount,
+                total.grade,
+                total.points,
+                _reasons(outcomes, total),
+            ]
+        )
+    _format(payroll, amount_column=4)
+    rules = list(dict.fromkeys(o.item for o in outcomes if o.kind == "rule"))
+    for rule in rules:
+        sheet = book.create_sheet(rule.translate(_SHEET_FORBIDDEN)[:31])
+        sheet.append(list(words["rule_headers"]))
+        for o in outcomes:
+            if o.kind == "rule" and o.item == rule:
+                sheet.append(
+                    [o.period, o.role, o.subject, o.value, o.reference, o.amount, o.status,
+                     o.explanation]
+                )  # fmt: skip
+        _format(sheet, amount_column=6)
+    for sheet in book.worksheets:
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+    return book
+
+
+def _format(sheet, amount_column: int) -> None:
+    """Amounts as numbers with two decimals; the header row frozen."""
+    for row in sheet.iter_rows(min_row=2, min_col=amount_column, max_col=amount_column):
+        for cell in row:
+            cell.number_format = _MONEY_FORMAT
+    sheet.freeze_panes = "A2"
