@@ -39,7 +39,16 @@ lint: $(VENV)/.dev-installed
 	$(BIN)/ruff format --check src plugins tests
 	$(BIN)/lint-imports
 
-test: lint
+# The HTML report is checked in a real headless Chromium with a CJK font, from Debian.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_INSTALL := $(SUDO) apt-get install -y -qq --no-install-recommends chromium fonts-wqy-microhei
+
+$(VENV)/.browser: | $(BIN)/python
+	command -v chromium > /dev/null 2>&1 || $(APT_INSTALL) || \
+		($(SUDO) apt-get update -qq && $(APT_INSTALL))
+	touch $@
+
+test: lint $(VENV)/.browser
 	$(BIN)/python -m pytest -q
 
 clean:

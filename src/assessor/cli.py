@@ -174,10 +174,10 @@ def check(scheme: Path, overrides: dict[str, str], sources: dict[str, str]) -> N
 @click.option(
     "--format",
     "formats",
-    type=click.Choice(["csv", "md", "xlsx"]),
+    type=click.Choice(["csv", "html", "md", "xlsx"]),
     multiple=True,
-    help="Also write report.md (a summary to read) or report.xlsx (payroll sheet and a sheet "
-    "per rule); results.csv is always written.",
+    help="Also write report.html (a page with charts), report.md (a summary) or report.xlsx "
+    "(payroll sheet and a sheet per rule); results.csv is always written.",
 )
 @_reports_errors
 def run(

@@ -1,4 +1,5 @@
-"""Reports of a run beside results.csv: a Markdown summary to read, and a payroll-ready XLSX
+"""Reports of a run beside results.csv: a self-contained HTML page (summary per role, a card
+per subject with its reasons, charts), a Markdown summary to read, and a payroll-ready XLSX
 workbook (one row per subject and period with the amount, grade and reasons, and a sheet
 per rule). Built from the outcomes and totals only.
 """
@@ -11,7 +12,7 @@ from pathlib import Path
 
 from assessor.results import MONEY_KINDS, Outcome, Total, format_amount
 
-FORMATS = ("csv", "md", "xlsx")
+FORMATS = ("csv", "html", "md", "xlsx")
 _MONEY_FORMAT = "#,##0.00"
 # Excel limits sheet names to 31 characters without []:*?/\
 _SHEET_FORBIDDEN = str.maketrans({c: "_" for c in "[]:*?/\\"})
@@ -66,6 +67,12 @@ def write_report(
     if form == "xlsx":
         path = out / "report.xlsx"
         workbook(outcomes, totals, language).save(path)
+        return path
+    if form == "html":
+        from assessor.report_html import page
+
+        path = out / "report.html"
+        path.write_text(page(title, outcomes, totals, language), encoding="utf-8")
         return path
     return None
 
