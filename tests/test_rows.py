@@ -146,3 +146,29 @@ def test_an_event_table_may_be_empty_where_declared(tmp_path: Path) -> None:
     events = attrs.evolve(TICKETS, may_be_empty=True)
     [loaded] = load_tables(duckdb.connect(), [events], {"tickets": Source(path, "csv")})
     assert (loaded.read, loaded.rows) == (0, 0)
+
+
+NO_REVIEWS_SCHEME = """
+scheme "测试" period month window 2026-01 .. 2026-01
+role 小组 from kpi_values.subject
+scorecard 总分 for 小组 missing exclude
+  indicator 接听 weight 50% value kpi_percent("接听率") bands >= 90% -> 100 | else 0
+  rubric 协作 weight 50% scale 1..5 criteria 培训参与
+"""
+
+
+def test_no_reviews_held_yet_is_an_empty_ratings_file(tmp_path: Path) -> None:
+    """95% -> 100 points; the rubric has no rating and is left out, so the total is 100."""
+    from conftest import run_scheme
+
+    scheme = tmp_path / "s.assess"
+    scheme.write_text(NO_REVIEWS_SCHEME, "utf-8")
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "kpi_values.csv").write_text(
+        "subject,period,indicator,value\n一组,2026-01,接听率,95\n", "utf-8"
+    )
+    (data / "ratings.csv").write_text("subject,period,evaluator,criterion,score\n", "utf-8")
+    rows = run_scheme(scheme, data, tmp_path / "out")
+    points = {r["item"]: (r["points"], r["status"]) for r in rows}
+    assert points == {"接听": ("100", "ok"), "协作": ("", "n/a"), "总分": ("100", "ok")}

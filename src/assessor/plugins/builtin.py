@@ -71,6 +71,8 @@ def assessor_tables() -> list[TableSpec]:
             ),
             time_column="period",
             key=("subject", "period", "evaluator", "criterion"),
+            # no reviews held yet is a fact; the rubrics' missing-data policies apply
+            may_be_empty=True,
         ),
     ]
 
