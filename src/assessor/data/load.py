@@ -91,7 +91,7 @@ def _check_unique_rows(connection: Any, spec: TableSpec, source: Source) -> None
     if not spec.key:
         return
     keys = ", ".join(f'"{k}"' for k in spec.key)
-    found = _query(
+    found = rows.query(
         connection,
         f'SELECT {keys}, count(*) FROM "{spec.name}" GROUP BY {keys} HAVING count(*) > 1 '
         f"ORDER BY {keys} LIMIT 1",
@@ -115,8 +115,3 @@ def file_sha256(path: Path) -> str:
     """The SHA-256 of a file, read in blocks (files may be larger than memory)."""
     with path.open("rb") as handle:
         return hashlib.file_digest(handle, "sha256").hexdigest()
-
-
-def _query(connection: Any, sql: str, parameters: list | None = None) -> list[tuple]:
-    """Run one statement and fetch all of it (DuckDB refuses new work while a result is open)."""
-    return connection.execute(sql, parameters or []).fetchall()

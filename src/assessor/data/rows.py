@@ -85,7 +85,8 @@ def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _literal(text: str) -> str:
+def sql_literal(text: str) -> str:
+    """A text as an SQL string literal."""
     return "'" + text.replace("'", "''") + "'"
 
 
@@ -118,8 +119,8 @@ def checks(spec: TableSpec, rules: Iterable[RowRule]) -> list[str]:
 
 def _select(stage: str, column: str, code: str, problem: str, hint: str, where: str) -> str:
     return (
-        f"SELECT _row, {_literal(column)} AS column_name, {_literal(code)} AS code, "
-        f"{problem} AS problem, {_literal(hint)} AS hint FROM {_quoted(stage)} WHERE {where}"
+        f"SELECT _row, {sql_literal(column)} AS column_name, {sql_literal(code)} AS code, "
+        f"{problem} AS problem, {sql_literal(hint)} AS hint FROM {_quoted(stage)} WHERE {where}"
     )
 
 
@@ -130,13 +131,13 @@ def _column_checks(spec: TableSpec, column: ColumnSpec) -> list[str]:
     text = f"'''' || {value} || ''''"
     found = []
     if column.required:
-        problem = _literal(f"no value in column {column.name!r}")
+        problem = sql_literal(f"no value in column {column.name!r}")
         hint = f"fill in {column.label_en} ({column.label_zh}) or remove the row"
         found.append(_select(raw, column.name, "E305", problem, hint, blank))
     if column.type != "text":
         problem = (
             f"'cannot read ' || {text} || "
-            f"{_literal(f' in column {column.name!r} as {_TYPE_WORDS[column.type]}')}"
+            f"{sql_literal(f' in column {column.name!r} as {_TYPE_WORDS[column.type]}')}"
         )
         unreadable = f"NOT {blank} AND ({typed_value(column, value)}) IS NULL"
         hint = _TYPE_HINTS[column.type]
@@ -153,13 +154,15 @@ def _column_checks(spec: TableSpec, column: ColumnSpec) -> list[str]:
         shown = f"regexp_replace(CAST({value} AS VARCHAR), '\\.?0+$', '')"
         if column.type != "decimal":
             shown = f"CAST({value} AS VARCHAR)"
-        problem = f"{shown} || {_literal(f' in column {column.name!r} is outside {low}..{high}')}"
+        problem = (
+            f"{shown} || {sql_literal(f' in column {column.name!r} is outside {low}..{high}')}"
+        )
         hint = f"{column.label_en} ({column.label_zh}) lies in {low}..{high}"
         found.append(_select(typed, column.name, "E310", problem, hint, " OR ".join(limits)))
     if column.choices:
         allowed = ", ".join(column.choices)
-        problem = f"{text} || {_literal(f' in column {column.name!r} is not one of {allowed}')}"
-        listed = ", ".join(_literal(c) for c in column.choices)
+        problem = f"{text} || {sql_literal(f' in column {column.name!r} is not one of {allowed}')}"
+        listed = ", ".join(sql_literal(c) for c in column.choices)
         hint = f"write one of {allowed} exactly"
         where = f"{value} NOT IN ({listed})"
         found.append(_select(typed, column.name, "E310", problem, hint, where))
@@ -193,12 +196,12 @@ def find_bad_rows(connection: Any, spec: TableSpec, found: Sequence[str]) -> int
     typed = ", ".join(
         f"{typed_value(c, _quoted(c.name))} AS {_quoted(c.name)}" for c in spec.columns
     )
-    _query(
+    query(
         connection,
         f"CREATE OR REPLACE TABLE {_quoted(raw_name(spec))} AS "
         f"SELECT rowid AS _row, * FROM {_quoted(raw_name(spec))}",
     )
-    _query(
+    query(
         connection,
         f"CREATE OR REPLACE TABLE {_quoted(_typed_name(spec))} AS "
         f"SELECT _row, {typed} FROM {_quoted(raw_name(spec))}",
@@ -207,13 +210,13 @@ def find_bad_rows(connection: Any, spec: TableSpec, found: Sequence[str]) -> int
         "SELECT NULL::BIGINT AS _row, NULL AS column_name, NULL AS code, NULL AS problem, "
         "NULL AS hint WHERE false"
     )
-    _query(connection, f"CREATE OR REPLACE TABLE {_quoted(_bad_name(spec))} AS {union}")
-    return _query(connection, f"SELECT count(DISTINCT _row) FROM {_quoted(_bad_name(spec))}")[0][0]
+    query(connection, f"CREATE OR REPLACE TABLE {_quoted(_bad_name(spec))} AS {union}")
+    return query(connection, f"SELECT count(DISTINCT _row) FROM {_quoted(_bad_name(spec))}")[0][0]
 
 
 def diagnostics(connection: Any, spec: TableSpec, source: Source, bad: int) -> list[Diagnostic]:
     """The first bad rows, each located by file, line and column, and how many there are."""
-    shown = _query(
+    shown = query(
         connection,
         f"SELECT _row, column_name, code, problem, hint FROM {_quoted(_bad_name(spec))} "
         f"ORDER BY _row, code, column_name LIMIT {SHOWN}",
@@ -245,16 +248,16 @@ def keep_good_rows(connection: Any, spec: TableSpec, bad: int) -> tuple[int, int
     """Create the input table from the rows without problems: (rows read, rows kept)."""
     columns = ", ".join(_quoted(c.name) for c in spec.columns)
     keep = f" WHERE _row NOT IN (SELECT _row FROM {_quoted(_bad_name(spec))})" if bad else ""
-    _query(
+    query(
         connection,
         f"CREATE OR REPLACE TABLE {_quoted(spec.name)} AS "
         f"SELECT {columns} FROM {_quoted(_typed_name(spec))}{keep} ORDER BY _row",
     )
-    read = _query(connection, f"SELECT count(*) FROM {_quoted(_typed_name(spec))}")[0][0]
-    kept = _query(connection, f"SELECT count(*) FROM {_quoted(spec.name)}")[0][0]
-    _query(connection, f"DROP TABLE {_quoted(_typed_name(spec))}")
+    read = query(connection, f"SELECT count(*) FROM {_quoted(_typed_name(spec))}")[0][0]
+    kept = query(connection, f"SELECT count(*) FROM {_quoted(spec.name)}")[0][0]
+    query(connection, f"DROP TABLE {_quoted(_typed_name(spec))}")
     if not bad:
-        _query(connection, f"DROP TABLE {_quoted(raw_name(spec))}")
+        query(connection, f"DROP TABLE {_quoted(raw_name(spec))}")
     return read, kept
 
 
@@ -262,14 +265,14 @@ def write_rejects(connection: Any, tables: Sequence[tuple[TableSpec, Source]], p
     """Every bad row of every table, one CSV line each: where it was, what is wrong with it,
     and the row itself as JSON text (as read, so it can be corrected and loaded again).
     """
-    _query(connection, f"CREATE OR REPLACE TEMP TABLE assessor_rejects ({_REJECT_COLUMNS})")
+    query(connection, f"CREATE OR REPLACE TEMP TABLE assessor_rejects ({_REJECT_COLUMNS})")
     for spec, source in tables:
         record = ", ".join(f"{_quoted(c.name)} := r.{_quoted(c.name)}" for c in spec.columns)
         line = "b._row + 2" if source.line(0) is not None else "NULL"
-        _query(
+        query(
             connection,
-            f"INSERT INTO assessor_rejects SELECT {_literal(spec.name)}, "
-            f"{_literal(source.name)}, b._row + 1, {line}, "
+            f"INSERT INTO assessor_rejects SELECT {sql_literal(spec.name)}, "
+            f"{sql_literal(source.name)}, b._row + 1, {line}, "
             "string_agg(DISTINCT b.column_name, '; '), string_agg(DISTINCT b.code, '; '), "
             "string_agg(b.problem, '; ' ORDER BY b.code, b.column_name), "
             f"any_value(to_json(struct_pack({record}))::VARCHAR) "
@@ -277,13 +280,13 @@ def write_rejects(connection: Any, tables: Sequence[tuple[TableSpec, Source]], p
             "ON r._row = b._row GROUP BY b._row",
         )
     path.parent.mkdir(parents=True, exist_ok=True)
-    _query(
+    query(
         connection,
         'COPY (SELECT * FROM assessor_rejects ORDER BY "table", "row") TO '
-        f"{_literal(str(path))} (HEADER, DELIMITER ',')",
+        f"{sql_literal(str(path))} (HEADER, DELIMITER ',')",
     )
 
 
-def _query(connection: Any, sql: str) -> list[tuple]:
+def query(connection: Any, sql: str, parameters: list | None = None) -> list[tuple]:
     """Run one statement and fetch all of it (DuckDB refuses new work while a result is open)."""
-    return connection.execute(sql).fetchall()
+    return connection.execute(sql, parameters or []).fetchall()

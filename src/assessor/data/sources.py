@@ -15,7 +15,7 @@ from typing import Any
 
 import attrs
 
-from assessor.data.rows import raw_name
+from assessor.data.rows import query, raw_name, sql_literal
 from assessor.errors import AssessorError, DataLocation, Diagnostic, fail
 from assessor.model.registry import TableSpec
 
@@ -202,9 +202,9 @@ def _load_csv(connection: Any, spec: TableSpec, source: Source) -> None:
     path = source.path
     header = _csv_header(path)
     _require_columns(spec, source, header)
-    columns = ", ".join(f"'{_sql_string(h)}': 'VARCHAR'" for h in header)
+    columns = ", ".join(f"{sql_literal(h)}: 'VARCHAR'" for h in header)
     rejects = f"rejects_{spec.name}"
-    _query(
+    query(
         connection,
         f'CREATE OR REPLACE TABLE "{raw_name(spec)}" AS SELECT {_select_list(spec, source)} FROM '
         f"read_csv(?, header=true, columns={{{columns}}}, store_rejects=true, "
@@ -212,7 +212,7 @@ def _load_csv(connection: Any, spec: TableSpec, source: Source) -> None:
         "delim=',', quote='\"', escape='\"')",
         [str(path)],
     )
-    bad = _query(connection, f"SELECT line, error_message FROM {rejects} ORDER BY line LIMIT 1")
+    bad = query(connection, f"SELECT line, error_message FROM {rejects} ORDER BY line LIMIT 1")
     if bad:
         line, message = bad[0]
         if "unicode" in message.lower():
@@ -227,12 +227,12 @@ def _load_csv(connection: Any, spec: TableSpec, source: Source) -> None:
 
 def _load_parquet(connection: Any, spec: TableSpec, source: Source) -> None:
     path = str(source.path)
-    described = _query(connection, "DESCRIBE SELECT * FROM read_parquet(?)", [path])
+    described = query(connection, "DESCRIBE SELECT * FROM read_parquet(?)", [path])
     _require_columns(spec, source, [row[0] for row in described])
-    _query(
+    query(
         connection,
         f'CREATE OR REPLACE TABLE "{raw_name(spec)}" AS SELECT {_as_text(spec, source)} '
-        f"FROM read_parquet('{_sql_string(path)}')",
+        f"FROM read_parquet({sql_literal(path)})",
     )
 
 
@@ -248,15 +248,13 @@ def _database_tables(path: Path) -> list[str]:
 
 def _load_database_table(connection: Any, spec: TableSpec, source: Source) -> None:
     alias = "assessor_source"
-    attached = {
-        row[0] for row in _query(connection, "SELECT database_name FROM duckdb_databases()")
-    }
+    attached = {row[0] for row in query(connection, "SELECT database_name FROM duckdb_databases()")}
     if alias not in attached:
-        _query(connection, f"ATTACH '{_sql_string(str(source.path))}' AS {alias} (READ_ONLY)")
+        query(connection, f"ATTACH {sql_literal(str(source.path))} AS {alias} (READ_ONLY)")
     table = f'{alias}.main."{spec.name}"'
-    described = _query(connection, f"DESCRIBE SELECT * FROM {table}")
+    described = query(connection, f"DESCRIBE SELECT * FROM {table}")
     _require_columns(spec, source, [row[0] for row in described])
-    _query(
+    query(
         connection,
         f'CREATE OR REPLACE TABLE "{raw_name(spec)}" AS '
         f"SELECT {_as_text(spec, source)} FROM {table}",
@@ -292,7 +290,7 @@ def _load_sheet(connection: Any, spec: TableSpec, source: Source) -> None:
     }
     connection.register("assessor_sheet", pa.table(columns))
     try:
-        _query(
+        query(
             connection,
             f'CREATE OR REPLACE TABLE "{raw_name(spec)}" AS SELECT {_select_list(spec, source)} '
             "FROM assessor_sheet",
@@ -334,12 +332,3 @@ def _as_text(spec: TableSpec, source: Source) -> str:
     return ", ".join(
         f'CAST("{source.column(c.name)}" AS VARCHAR) AS "{c.name}"' for c in spec.columns
     )
-
-
-def _query(connection: Any, sql: str, parameters: list | None = None) -> list[tuple]:
-    """Run one statement and fetch all of it (DuckDB refuses new work while a result is open)."""
-    return connection.execute(sql, parameters or []).fetchall()
-
-
-def _sql_string(text: str) -> str:
-    return text.replace("'", "''")
