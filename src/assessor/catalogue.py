@@ -100,7 +100,7 @@ def sample_coverage(scheme: m.Scheme, folder: Path) -> tuple[m.Month, m.Month] |
         for t in scheme.tables
         if t.time_column is not None
     ]
-    spans = [(_month(first), _month(last)) for first, last in spans if first is not None]
+    spans = [(m.Month.of(first), m.Month.of(last)) for first, last in spans if first is not None]
     if not spans:
         return None
     first, last = max(s[0] for s in spans), min(s[1] for s in spans)
@@ -112,10 +112,6 @@ def sample_coverage(scheme: m.Scheme, folder: Path) -> tuple[m.Month, m.Month] |
         m.Period.containing(first, kind).first_month,
         m.Period.containing(last, kind).last_month,
     )
-
-
-def _month(day: Any) -> m.Month:
-    return m.Month(day.year * 12 + day.month - 1)
 
 
 # -- blank input files ----------------------------------------------------------------------

@@ -18,6 +18,7 @@ import attrs
 from assessor.model import scheme as m
 from assessor.model.registry import AggregateSpec
 from assessor.model.units import Unit, describe_quantity
+from assessor.results import label_in
 
 _PERIODS = {
     "zh": {"month": "月度", "quarter": "季度", "half": "半年度", "year": "年度"},
@@ -174,10 +175,7 @@ class _Writer:
     words: dict[str, str]
 
     def label(self, name: str | None, label: str | None) -> str:
-        if not label:
-            return name or ""
-        chinese, _, english = label.partition(" / ")
-        return (english or chinese) if self.language == "en" else chinese
+        return label_in(label, self.language) or name or ""
 
     def participants(self) -> Iterable[Block]:
         w = self.words

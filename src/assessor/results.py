@@ -288,10 +288,7 @@ class _Explainer:
         return self.scheme.metric(item.value).unit if item and item.value else Unit.NUMBER
 
     def label(self, name: str, label: str | None) -> str:
-        if not label:
-            return name
-        chinese, _, english = label.partition(" / ")
-        return (english or chinese) if self.language == "en" else chinese
+        return label_in(label, self.language) or name
 
     def points(self, row: Mapping[str, Any]) -> str:
         points = _fraction(row["points_num"], row["points_den"])
@@ -455,9 +452,14 @@ def _label(scheme: m.Scheme, expr: m.Expr, language: Language) -> str:
     if not isinstance(expr, m.MetricValue):
         return "value" if language == "en" else "值"
     metric = scheme.metric(expr.metric)
-    if not metric.label:
-        return metric.name
-    chinese, _, english = metric.label.partition(" / ")
+    return label_in(metric.label, language) or metric.name
+
+
+def label_in(label: str | None, language: Language) -> str:
+    """The part of a ``中文 / English`` label in one language (the Chinese when that is all)."""
+    if not label:
+        return ""
+    chinese, _, english = label.partition(" / ")
     return (english or chinese) if language == "en" else chinese
 
 

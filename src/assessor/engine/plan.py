@@ -75,8 +75,7 @@ def baseline_window(scheme: m.Scheme, kind: str, periods: int) -> tuple[m.Month,
     and the first month of that one (not included).
     """
     assert scheme.transfer is not None  # the checker allows baseline(x) only with a transfer
-    transfer = m.Month(scheme.transfer.year * 12 + scheme.transfer.month - 1)
-    held = m.Period.containing(transfer, kind)
+    held = m.Period.containing(m.Month.of(scheme.transfer), kind)
     return m.Period(kind, held.index - periods).first_month, held.first_month
 
 

@@ -42,6 +42,11 @@ class Month:
         """The month of the year, 1 to 12."""
         return self.index % 12 + 1
 
+    @classmethod
+    def of(cls, day: datetime.date) -> Month:
+        """The month a day falls in."""
+        return cls(day.year * 12 + day.month - 1)
+
     def plus(self, months: int) -> Month:
         """The month ``months`` later (earlier when negative)."""
         return Month(self.index + months)
