@@ -223,7 +223,7 @@ class _Writer:
         for card in self.scheme.scorecards:
             blocks.append(Block("text", f"{self.label(card.name, card.label)}（{card.role}）"))
             rows = [(w["item"], w["weight"], w["method"])]
-            for item, depth in _in_tree_order(card):
+            for item, depth in card.tree():
                 name = "　" * depth + self.label(item.name, item.label)
                 rows.append((name, item.weight_text, item.method))
             blocks.append(Block("table", rows=tuple(rows)))
@@ -378,22 +378,6 @@ class _Writer:
                 # min(a, b) and max(a, b) are written as a choice between the two
                 return f"{'min' if op == '<=' else 'max'}({self.expr(a)}, {self.expr(b)})"
         return ""
-
-
-def _in_tree_order(card: m.Scorecard) -> list[tuple[m.Item, int]]:
-    """The items parent first (the total, then each dimension before its indicators)."""
-    children: dict[str | None, list[m.Item]] = {}
-    for item in card.items:
-        children.setdefault(item.parent, []).append(item)
-
-    def below(parent: str | None, depth: int) -> list[tuple[m.Item, int]]:
-        ordered = []
-        for item in children.get(parent, []):
-            ordered.append((item, depth))
-            ordered += below(item.name, depth + 1)
-        return ordered
-
-    return below(None, 0)
 
 
 def _number(value: Fraction | Decimal) -> str:

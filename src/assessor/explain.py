@@ -43,23 +43,15 @@ def explain_subject(
 
 
 def _card_lines(card: m.Scorecard, mine: Mapping[str, Outcome]) -> list[str]:
-    children: dict[str | None, list[m.Item]] = {}
-    for item in card.items:
-        children.setdefault(item.parent, []).append(item)
     lines = []
-
-    def walk(parent: str | None, depth: int) -> None:
-        for item in children.get(parent, []):
-            outcome = mine.get(item.name)
-            if outcome is not None:
-                weight = f" ({item.weight_text})" if item.weight_text else ""
-                lines.append(
-                    "  " * depth + f"{item.kind} {item.name}{weight}: {_result(outcome)} — "
-                    f"{outcome.explanation}"
-                )
-            walk(item.name, depth + 1)
-
-    walk(None, 0)
+    for item, depth in card.tree():
+        outcome = mine.get(item.name)
+        if outcome is not None:
+            weight = f" ({item.weight_text})" if item.weight_text else ""
+            lines.append(
+                "  " * depth + f"{item.kind} {item.name}{weight}: {_result(outcome)} — "
+                f"{outcome.explanation}"
+            )
     return lines
 
 

@@ -489,6 +489,23 @@ class Scorecard:
     vetoes: tuple[Veto, ...]
     span: Span
 
+    def tree(self) -> list[tuple[Item, int]]:
+        """The items parent first, with their depth: the total, then each dimension before
+        its indicators (``items`` lists children first, as they are computed).
+        """
+        children: dict[str | None, list[Item]] = {}
+        for item in self.items:
+            children.setdefault(item.parent, []).append(item)
+
+        def below(parent: str | None, depth: int) -> list[tuple[Item, int]]:
+            ordered = []
+            for item in children.get(parent, []):
+                ordered.append((item, depth))
+                ordered += below(item.name, depth + 1)
+            return ordered
+
+        return below(None, 0)
+
 
 @attrs.frozen
 class Grade:
