@@ -696,29 +696,21 @@ def _periods(scheme, first: str | None, last: str | None):
 
 def _print_summary(outcomes) -> None:
     """Per period and role: how many subjects, rewards, penalties and n/a."""
-    from decimal import Decimal
-
     from rich.console import Console
     from rich.table import Table
 
-    from assessor.results import format_amount
+    from assessor.results import format_amount, summarise_money
 
     table = Table(title="assessment summary / 考核汇总")
     for heading in ("period", "role", "subjects", "rewards", "penalties", "n/a", "net"):
         table.add_column(heading, justify="right" if heading not in ("period", "role") else "left")
-    groups: dict[tuple[str, str], list] = {}
-    for outcome in outcomes:
-        groups.setdefault((outcome.period, outcome.role), []).append(outcome)
-    for (period, role), rows in groups.items():
-        rewards = sum((o.amount for o in rows if o.amount > 0), Decimal(0))
-        penalties = sum((-o.amount for o in rows if o.amount < 0), Decimal(0))
+    for (period, role), money in summarise_money(outcomes).items():
         table.add_row(
             period,
             role,
-            str(len({o.subject for o in rows})),
-            format_amount(rewards),
-            format_amount(penalties),
-            str(sum(o.status == "n/a" for o in rows)),
-            format_amount(rewards - penalties),
+            str(money.subjects),
+            *map(format_amount, (money.rewards, money.penalties)),
+            str(money.not_available),
+            format_amount(money.net),
         )
     Console(soft_wrap=True).print(table)

@@ -7,10 +7,9 @@ per rule). Built from the outcomes and totals only.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from decimal import Decimal
 from pathlib import Path
 
-from assessor.results import MONEY_KINDS, Outcome, Total, format_amount
+from assessor.results import MONEY_KINDS, Outcome, Total, format_amount, summarise_money
 
 FORMATS = ("csv", "html", "md", "xlsx")
 _MONEY_FORMAT = "#,##0.00"
@@ -99,15 +98,10 @@ def markdown(
         f"| {words['net']} |",
         "|---|---|---|---|---|---|",
     ]
-    groups: dict[tuple[str, str], list[Total]] = {}
-    for total in totals:
-        groups.setdefault((total.period, total.role), []).append(total)
-    for (period, role), rows in groups.items():
-        rewards = sum((t.amount for t in rows if t.amount > 0), Decimal(0))
-        penalties = sum((-t.amount for t in rows if t.amount < 0), Decimal(0))
+    for (period, role), money in summarise_money(outcomes).items():
         lines.append(
-            f"| {period} | {role} | {len(rows)} | {format_amount(rewards)} | "
-            f"{format_amount(penalties)} | {format_amount(rewards - penalties)} |"
+            f"| {period} | {role} | {money.subjects} | {format_amount(money.rewards)} | "
+            f"{format_amount(money.penalties)} | {format_amount(money.net)} |"
         )
     for total in totals:
         head = ", ".join(x for x in (total.points, total.grade, format_amount(total.amount)) if x)

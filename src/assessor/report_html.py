@@ -9,7 +9,7 @@ import html
 from collections.abc import Sequence
 from decimal import Decimal
 
-from assessor.results import Outcome, Total, format_amount
+from assessor.results import Outcome, Total, format_amount, summarise_money
 
 _WORDS = {
     "zh": {
@@ -49,7 +49,7 @@ def page(title: str, outcomes: Sequence[Outcome], totals: Sequence[Total], langu
     parts = [
         f"<h1>{html.escape(title)}</h1>",
         f"<h2>{words['summary']}</h2>",
-        _summary(totals, words),
+        _summary(outcomes, words),
         _figure(words["payout"], _bars(_payout_per_period(totals))),
         _figure(words["points"], _bars(_histogram(_points(totals)))),
         _figure(words["amounts"], _bars(_histogram([float(t.amount) for t in totals]))),
@@ -65,17 +65,12 @@ def page(title: str, outcomes: Sequence[Outcome], totals: Sequence[Total], langu
     )
 
 
-def _summary(totals: Sequence[Total], words: dict) -> str:
-    groups: dict[tuple[str, str], list[Total]] = {}
-    for total in totals:
-        groups.setdefault((total.period, total.role), []).append(total)
+def _summary(outcomes: Sequence[Outcome], words: dict) -> str:
     rows = []
-    for (period, role), members in groups.items():
-        rewards = sum((t.amount for t in members if t.amount > 0), Decimal(0))
-        penalties = sum((-t.amount for t in members if t.amount < 0), Decimal(0))
+    for (period, role), money in summarise_money(outcomes).items():
         cells = [html.escape(period), html.escape(role)]
-        numbers = [str(len(members)), *map(format_amount, (rewards, penalties))]
-        numbers.append(format_amount(rewards - penalties))
+        numbers = [str(money.subjects), *map(format_amount, (money.rewards, money.penalties))]
+        numbers.append(format_amount(money.net))
         rows.append(
             "<tr>"
             + "".join(f"<td>{c}</td>" for c in cells)

@@ -12,7 +12,7 @@ import io
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -105,6 +105,42 @@ def build_totals(outcomes: Iterable[Outcome]) -> list[Total]:
         amount = sum((o.amount for o in rows if o.kind in MONEY_KINDS), Decimal(0))
         totals.append(Total(period, role, subject, points, grades, amount))
     return totals
+
+
+@attrs.frozen
+class Money:
+    """A group's money in a period: its subjects, rewards and penalties (each money outcome
+    counted on its own, so a reward and a penalty of one subject both show) and n/a outcomes.
+    """
+
+    subjects: int
+    rewards: Decimal
+    penalties: Decimal
+    not_available: int
+
+    @property
+    def net(self) -> Decimal:
+        """Rewards less penalties."""
+        return self.rewards - self.penalties
+
+
+def summarise_money(
+    outcomes: Iterable[Outcome], key: Callable[[Outcome], Any] = lambda o: (o.period, o.role)
+) -> dict[Any, Money]:
+    """Per group (by default each period and role): subjects, rewards, penalties, n/a."""
+    groups: dict[Any, list[Outcome]] = {}
+    for outcome in outcomes:
+        groups.setdefault(key(outcome), []).append(outcome)
+    summary = {}
+    for group, rows in groups.items():
+        money = [o.amount for o in rows if o.kind in MONEY_KINDS]
+        summary[group] = Money(
+            len({(o.role, o.subject) for o in rows}),
+            sum((a for a in money if a > 0), Decimal(0)),
+            sum((-a for a in money if a < 0), Decimal(0)),
+            sum(o.status == "n/a" for o in rows),
+        )
+    return summary
 
 
 def period_label(date: Any, cadence: str) -> str:

@@ -17,7 +17,7 @@ from statistics import mean
 
 import attrs
 
-from assessor.results import MONEY_KINDS, Outcome, format_amount
+from assessor.results import Outcome, build_totals, format_amount, summarise_money
 
 COLUMNS = ("variant", "period", "payout", "rewards", "penalties", "changed", "mean_points")
 
@@ -63,27 +63,26 @@ def vary(scheme: Path, name: str, values: Sequence[str], fixed: dict[str, str]) 
 
 def summarise(variant: str, outcomes: Iterable[Outcome], reference: dict | None) -> list[Summary]:
     """Per period: the variant's money and points, and how many subjects changed."""
-    by_period: dict[str, list[Outcome]] = {}
-    for outcome in outcomes:
-        by_period.setdefault(outcome.period, []).append(outcome)
+    outcomes = list(outcomes)
+    standings = by_period(outcomes)
     summaries = []
-    for period, rows in by_period.items():
-        money = [o.amount for o in rows if o.kind in MONEY_KINDS]
-        rewards = sum((a for a in money if a > 0), Decimal(0))
-        penalties = sum((-a for a in money if a < 0), Decimal(0))
-        points = [Decimal(o.points) for o in rows if o.kind == "scorecard" and o.points]
+    for period, money in summarise_money(outcomes, key=lambda o: o.period).items():
+        points = [
+            Decimal(o.points)
+            for o in outcomes
+            if o.period == period and o.kind == "scorecard" and o.points
+        ]
         changed = 0
         if reference is not None:
-            mine = standing(rows)
-            theirs = reference.get(period, {})
+            mine, theirs = standings[period], reference.get(period, {})
             changed = sum(mine.get(key) != theirs.get(key) for key in mine.keys() | theirs.keys())
         summaries.append(
             Summary(
                 variant,
                 period,
-                rewards - penalties,
-                rewards,
-                penalties,
+                money.net,
+                money.rewards,
+                money.penalties,
                 changed,
                 f"{mean(points):.2f}" if points else "",
             )
@@ -91,25 +90,15 @@ def summarise(variant: str, outcomes: Iterable[Outcome], reference: dict | None)
     return summaries
 
 
-def standing(rows: Iterable[Outcome]) -> dict[tuple[str, str], tuple[str, Decimal]]:
-    """Per role and subject: the grades and the net amount, what "changed" compares."""
-    found: dict[tuple[str, str], tuple[str, Decimal]] = {}
-    for row in rows:
-        grade, amount = found.get((row.role, row.subject), ("", Decimal(0)))
-        if row.kind == "grade":
-            grade += row.grade
-        if row.kind in MONEY_KINDS:
-            amount += row.amount
-        found[(row.role, row.subject)] = (grade, amount)
-    return found
-
-
-def by_period(outcomes: Iterable[Outcome]) -> dict[str, dict]:
-    """The reference's standing per period."""
-    grouped: dict[str, list[Outcome]] = {}
-    for outcome in outcomes:
-        grouped.setdefault(outcome.period, []).append(outcome)
-    return {period: standing(rows) for period, rows in grouped.items()}
+def by_period(outcomes: Iterable[Outcome]) -> dict[str, dict[tuple[str, str], tuple]]:
+    """Per period, each subject's grades and net amount: what "changed" compares."""
+    standings: dict[str, dict[tuple[str, str], tuple]] = {}
+    for total in build_totals(outcomes):
+        standings.setdefault(total.period, {})[(total.role, total.subject)] = (
+            total.grade,
+            total.amount,
+        )
+    return standings
 
 
 def to_csv(summaries: Iterable[Summary]) -> str:
