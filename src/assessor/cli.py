@@ -253,9 +253,6 @@ def _record(folder: Path, assessment) -> None:
 @_reports_errors
 def history(subject: str | None, sources: dict[str, str]) -> None:
     """List the runs recorded in this project, or one subject's trend across periods."""
-    from rich.console import Console
-    from rich.table import Table
-
     from assessor.history import HISTORY_FILE, list_runs, subject_trend
 
     path = Path.cwd() / HISTORY_FILE
@@ -267,12 +264,7 @@ def history(subject: str | None, sources: dict[str, str]) -> None:
     else:
         headings = ("period", "role", "points", "grade", "amount", "run")
         rows = subject_trend(path, subject)
-    table = Table(title=f"history / 历史记录{f': {subject}' if subject else ''}")
-    for heading in headings:
-        table.add_column(heading)
-    for row in rows:
-        table.add_row(*(str(value) for value in row))
-    Console(soft_wrap=True).print(table)
+    _print_table(f"history / 历史记录{f': {subject}' if subject else ''}", headings, rows)
 
 
 @attrs.frozen
