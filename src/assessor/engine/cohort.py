@@ -7,8 +7,6 @@ retention in a month is the share of the cohort still not lost at the month's en
 
 from __future__ import annotations
 
-import datetime as dt
-
 import ibis
 import ibis.expr.types as ir
 
@@ -17,16 +15,6 @@ from assessor.engine.series import MetricContext
 
 def _month_end(first_day: ir.DateValue) -> ir.DateValue:
     return (first_day + ibis.interval(months=1) - ibis.interval(days=1)).cast("date")
-
-
-def _months(first: dt.date, last: dt.date) -> ir.Table:
-    """The first days of the months from ``first`` to ``last`` (a calendar, not data)."""
-    days = []
-    index = first.year * 12 + first.month - 1
-    while (index // 12, index % 12 + 1) <= (last.year, last.month):
-        days.append(dt.date(index // 12, index % 12 + 1, 1))
-        index += 1
-    return ibis.memtable({"period": days}, schema={"period": "date"})
 
 
 def inherited_retention(
@@ -48,16 +36,9 @@ def inherited_retention(
     )
     keys = [customer] if context.subject_column is None else [customer, context.subject_column]
     cohort = cohort.select(*keys, lost=cohort[lost]).distinct()
-    start = max(context.first_period, transfer.replace(day=1))
-    if start > context.last_period:
-        start = context.last_period  # an empty calendar would lose the column types
-    months = _months(start, context.last_period)
+    months = context.months()
     months = months.filter(months.period >= transfer.replace(day=1))
     followed = months.cross_join(cohort)
     active = followed.lost.isnull() | (followed.lost > _month_end(followed.period))
-    marked = followed.mutate(active=ibis.ifelse(active, 1, 0))
-    group = ["period"]
-    if context.subject_column is not None:
-        marked = marked.mutate(subject=marked[context.subject_column].cast("string"))
-        group.append("subject")
-    return marked.group_by(group).aggregate(num=marked.active.sum(), den=marked.count())
+    marked = context.with_subject(followed.mutate(active=ibis.ifelse(active, 1, 0)))
+    return marked.group_by(context.keys).aggregate(num=marked.active.sum(), den=marked.count())

@@ -57,7 +57,8 @@ class MetricContext:
     subject table to group by (None: the store as a whole); values are needed for every month
     from ``first_period`` to ``last_period`` (first days of months), and the metric may skip
     reading data that cannot affect those months. ``transfer_date`` is the day of the equity
-    transfer the scheme declares (None when it declares none).
+    transfer the scheme declares (None when it declares none). ``monthly``, ``months``,
+    ``with_subject`` and ``keys`` are the building blocks most metrics start from.
     """
 
     tables: Mapping[str, ir.Table]
@@ -69,6 +70,49 @@ class MetricContext:
     def table(self, name: str) -> ir.Table:
         """The input table of that name, as declared by its plugin."""
         return self.tables[name]
+
+    @property
+    def keys(self) -> list[str]:
+        """What a metric's result is grouped by: ``period``, and ``subject`` when asked."""
+        return ["period"] if self.subject_column is None else ["period", "subject"]
+
+    @property
+    def after_last(self) -> dt.date:
+        """The first day after the last requested month (an exclusive end)."""
+        return month_date(m.Month.of(self.last_period).plus(1))
+
+    def months(self) -> ir.Table:
+        """A calendar of the requested months (``period``, first days): metrics that follow
+        customers need a row per month even when no record falls in it.
+        """
+        first, last = m.Month.of(self.first_period), m.Month.of(self.last_period)
+        days = [month_date(first.plus(i)) for i in range(last.index - first.index + 1)]
+        return ibis.memtable({"period": days}, schema={"period": "date"})
+
+    def with_subject(self, rows: ir.Table, name: str = "the rows") -> ir.Table:
+        """``rows`` (of the table ``name``) with a text ``subject`` from the subject column
+        when subjects are asked for (rows without one are left out); unchanged for the store.
+        """
+        column = self.subject_column
+        if column is None:
+            return rows
+        if column not in rows.columns:
+            # the checker prevents this when the metric declares its subject_columns
+            raise ValueError(f"{name} has no column {column!r} to group by")
+        rows = rows.filter(rows[column].notnull())
+        return rows.mutate(subject=rows[column].cast("string"))
+
+    def monthly(self, name: str, date_column: str) -> ir.Table:
+        """The rows of an input table whose ``date_column`` (a date or time) falls in the
+        requested months, with ``period`` (that month's first day) and, when asked,
+        ``subject``; a blank date places no row.
+        """
+        rows = self.table(name)
+        stamp = rows[date_column]
+        rows = rows.filter((stamp >= self.first_period) & (stamp < self.after_last))
+        stamp = rows[date_column]
+        rows = rows.mutate(period=ibis.date(stamp.year(), stamp.month(), 1))
+        return self.with_subject(rows, name)
 
 
 def input_table(spec: TableSpec) -> ir.Table:

@@ -20,18 +20,6 @@ from assessor import api
 from assessor_auto_aftersales.tables import SALES_CUSTOMERS
 
 
-def _months(first: dt.date, last: dt.date) -> Any:
-    """A calendar of first days of months (the periods asked for, not data)."""
-    import ibis
-
-    days = []
-    index = first.year * 12 + first.month - 1
-    while index <= last.year * 12 + last.month - 1:
-        days.append(dt.date(index // 12, index % 12 + 1, 1))
-        index += 1
-    return ibis.memtable({"period": days}, schema={"period": "date"})
-
-
 def sales_churn_rate(context: Any) -> Any:
     """客户流失率: customers lost in the month / customers on the books at its start."""
     import ibis
@@ -47,7 +35,7 @@ def sales_churn_rate(context: Any) -> Any:
         (customers.since < end)
         & (customers.lost_on.isnull() | (customers.lost_on >= context.first_period))
     )
-    pairs = _months(context.first_period, context.last_period).cross_join(customers)
+    pairs = context.months().cross_join(customers)
     start = pairs.period
     month_end = (start + ibis.interval(months=1)).cast("date")
     on_books = (pairs.since < start) & (pairs.lost_on.isnull() | (pairs.lost_on >= start))

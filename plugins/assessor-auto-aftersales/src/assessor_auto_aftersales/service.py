@@ -11,7 +11,6 @@ tickets are past the limit, a few days into the next month.
 
 from __future__ import annotations
 
-import datetime as dt
 from fractions import Fraction
 from typing import Any
 
@@ -22,51 +21,17 @@ from assessor_auto_aftersales.tables import CALLS, COMPLAINT_CLASSES, COMPLAINTS
 SCORE_SCALE = 10**9
 
 
-def _next_month(day: dt.date) -> dt.date:
-    return dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
-
-
-def _monthly(context: Any, table_name: str, time_column: str) -> Any:
-    """The table's rows of the requested months, with ``period`` (the month) and, when the
-    context asks for subjects, ``subject`` (rows without one are left out).
-    """
-    import ibis
-
-    table = context.table(table_name)
-    subject_column = context.subject_column
-    if subject_column is not None and subject_column not in table.columns:
-        # The checker lets a metric serve any role drawn from its subject table (tickets);
-        # calls and complaints carry only the team (and agent) columns of tickets.
-        raise ValueError(
-            f"{table_name} has no column {subject_column!r}: compute this metric per team "
-            "(or per agent, for tickets and complaints), or for the store"
-        )
-    stamp = table[time_column]
-    rows = table.filter(
-        (stamp >= context.first_period) & (stamp < _next_month(context.last_period))
-    )
-    rows = rows.mutate(period=ibis.date(rows[time_column].year(), rows[time_column].month(), 1))
-    if subject_column is not None:
-        rows = rows.filter(rows[subject_column].notnull())
-        rows = rows.mutate(subject=rows[subject_column].cast("string"))
-    return rows
-
-
-def _keys(context: Any) -> list[str]:
-    return ["period"] if context.subject_column is None else ["period", "subject"]
-
-
 def _share(context: Any, rows: Any, hit: Any) -> Any:
     """Per period (and subject): rows where ``hit`` holds / all rows."""
     import ibis
 
     marked = rows.mutate(hit=ibis.ifelse(hit, 1, 0))
-    return marked.group_by(_keys(context)).aggregate(num=marked.hit.sum(), den=marked.count())
+    return marked.group_by(context.keys).aggregate(num=marked.hit.sum(), den=marked.count())
 
 
 def _within(context: Any, done_column: str, hours: int | Fraction) -> Any:
     """Tickets whose ``done_column`` is at most ``hours`` after opening / tickets opened."""
-    rows = _monthly(context, TICKETS, "opened_at")
+    rows = context.monthly(TICKETS, "opened_at")
     limit = Fraction(hours) * 3600  # seconds, exactly: compare elapsed * den <= num
     elapsed = rows[done_column].epoch_seconds() - rows.opened_at.epoch_seconds()
     hit = rows[done_column].notnull() & (elapsed * limit.denominator <= limit.numerator)
@@ -85,24 +50,24 @@ def resolution_within(context: Any, hours: int | Fraction) -> Any:
 
 def first_contact_resolution(context: Any) -> Any:
     """一次响应解决率: tickets resolved at the first contact / tickets opened."""
-    rows = _monthly(context, TICKETS, "opened_at")
+    rows = context.monthly(TICKETS, "opened_at")
     return _share(context, rows, rows.first_contact_resolved == YES)
 
 
 def satisfaction(context: Any) -> Any:
     """客户满意度: the mean of the survey scores of the tickets opened in the month."""
-    rows = _monthly(context, TICKETS, "opened_at")
+    rows = context.monthly(TICKETS, "opened_at")
     rows = rows.filter(rows.satisfaction.notnull())
     scaled = (rows.satisfaction.cast("decimal(38, 9)") * SCORE_SCALE).cast("decimal(38, 0)")
     rows = rows.mutate(scaled=scaled)
-    return rows.group_by(_keys(context)).aggregate(
+    return rows.group_by(context.keys).aggregate(
         num=rows.scaled.sum(), den=rows.count() * SCORE_SCALE
     )
 
 
 def answer_rate(context: Any) -> Any:
     """接听率: incoming calls answered / incoming calls."""
-    rows = _monthly(context, CALLS, "called_at")
+    rows = context.monthly(CALLS, "called_at")
     return _share(context, rows, rows.answered == YES)
 
 
@@ -117,9 +82,9 @@ def complaints(context: Any, complaint_class: int) -> Any:
     """责任投诉件数: responsibility complaints of one class dated in the month."""
     import ibis
 
-    rows = _monthly(context, COMPLAINTS, "complaint_date")
+    rows = context.monthly(COMPLAINTS, "complaint_date")
     rows = rows.filter(rows.complaint_class == complaint_class_name(complaint_class))
-    counts = rows.group_by(_keys(context)).aggregate(num=rows.count())
+    counts = rows.group_by(context.keys).aggregate(num=rows.count())
     return counts.mutate(den=ibis.literal(1, type="int64"))
 
 
@@ -127,10 +92,10 @@ def complaint_rate(context: Any) -> Any:
     """客户投诉率: responsibility complaints (all classes) dated in the month / tickets
     opened in the month. n/a for a month without tickets.
     """
-    keys = _keys(context)
-    tickets = _monthly(context, TICKETS, "opened_at")
+    keys = context.keys
+    tickets = context.monthly(TICKETS, "opened_at")
     opened = tickets.group_by(keys).aggregate(den=tickets.count())
-    found = _monthly(context, COMPLAINTS, "complaint_date")
+    found = context.monthly(COMPLAINTS, "complaint_date")
     filed = found.group_by(keys).aggregate(num=found.count())
     joined = opened.left_join(filed, keys)
     return joined.select(*[opened[k] for k in keys], num=joined.num.fill_null(0), den=joined.den)

@@ -2,24 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
-
-
-def month_calendar(first: dt.date, last: dt.date) -> Any:
-    """A table of the first days of the months from ``first`` to ``last`` (a calendar).
-
-    Metrics that follow customers month by month need a row per month even when nothing
-    happened in it, so the months come from here rather than from the records.
-    """
-    import ibis
-
-    days = []
-    index = first.year * 12 + first.month - 1
-    while index <= last.year * 12 + last.month - 1:
-        days.append(dt.date(index // 12, index % 12 + 1, 1))
-        index += 1
-    return ibis.memtable({"period": days}, schema={"period": "date"})
 
 
 def month_end(first_day: Any) -> Any:

@@ -12,7 +12,6 @@ from typing import Any
 
 from assessor import api
 from assessor_electrical._common import (
-    month_calendar,
     month_end,
     month_of,
     share_by_team,
@@ -54,7 +53,7 @@ def _active_share(context: Any, table: str, day_column: str, months: int) -> Any
     import ibis
 
     register = context.table(CUSTOMERS)
-    calendar = month_calendar(context.first_period, context.last_period)
+    calendar = context.months()
     calendar = calendar.mutate(
         last_day=month_end(calendar.period),
         window_start=(calendar.period - ibis.interval(months=months - 1)).cast("date"),

@@ -13,13 +13,13 @@ def internal_response_hours(context: Any) -> Any:
     """5.2.1 内部沟通效率（部门间协作时间）: the mean hours from raising a request with another
     department to its answer, over the requests answered in the month.
     """
-    rows = c.monthly(context, INTERNAL, "answered_at")
+    rows = context.monthly(INTERNAL, "answered_at")
     return c.mean_hours(context, rows, "raised_at", "answered_at")
 
 
 def call_answer_rate(context: Any) -> Any:
     """5.2.2 客户沟通效率（电话接通率）: calls answered / calls received in the month."""
-    rows = c.monthly(context, CALLS, "called_at")
+    rows = context.monthly(CALLS, "called_at")
     return c.share(context, rows, rows.answered == YES)
 
 
@@ -27,7 +27,7 @@ def email_reply_within(context: Any, hours: int | Fraction) -> Any:
     """5.2.2 客户沟通效率（邮件回复速度）: e-mails replied to within ``hours`` / e-mails
     received in the month (one not replied to is not within).
     """
-    rows = c.monthly(context, EMAILS, "received_at")
+    rows = context.monthly(EMAILS, "received_at")
     return c.within_hours(context, rows, "received_at", "replied_at", hours)
 
 
@@ -35,5 +35,5 @@ def channel_satisfaction(context: Any) -> Any:
     """5.2.3 沟通渠道满意度: the mean channel satisfaction (0–100) of the month's surveys
     that answered it, whatever the channel.
     """
-    rows = c.monthly(context, SURVEYS, "surveyed_on")
+    rows = context.monthly(SURVEYS, "surveyed_on")
     return c.mean_mark(context, rows, "channel_score")

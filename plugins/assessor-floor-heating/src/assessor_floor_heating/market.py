@@ -9,7 +9,7 @@ from assessor_floor_heating.tables import COMPETITOR, NEEDS, REPORTS, RESEARCH
 
 
 def _reports(context: Any, kind: str) -> Any:
-    rows = c.monthly(context, REPORTS, "submitted_on")
+    rows = context.monthly(REPORTS, "submitted_on")
     return c.count(context, rows.filter(rows.kind == kind))
 
 
@@ -27,6 +27,6 @@ def needs_response_days(context: Any) -> Any:
     """4.2.3 客户需求变化响应速度: the mean days from noticing a change in a customer's needs
     to adjusting the service, over the changes responded to in the month.
     """
-    rows = c.monthly(context, NEEDS, "responded_on")
+    rows = context.monthly(NEEDS, "responded_on")
     rows = rows.mutate(days=rows.responded_on.delta(rows.noticed_on, unit="day"))
-    return rows.group_by(c.keys(context)).aggregate(num=rows.days.sum(), den=rows.count())
+    return rows.group_by(context.keys).aggregate(num=rows.days.sum(), den=rows.count())

@@ -15,7 +15,7 @@ from assessor_floor_heating.tables import COMPLAINTS, MAJOR, SURVEYS, TICKETS, T
 
 def technician_exam_score(context: Any) -> Any:
     """2.2.1 技术人员考核: the mean skills-exam mark (0–100) of the exams sat in the month."""
-    rows = c.monthly(context, TRAINING, "session_date")
+    rows = context.monthly(TRAINING, "session_date")
     return c.mean_mark(context, rows, "exam_score")
 
 
@@ -23,16 +23,16 @@ def resolution_hours(context: Any) -> Any:
     """2.2.2 服务流程（效率）: the mean hours from opening to resolution of the tickets
     resolved in the month (a ticket still open does not count until it is resolved).
     """
-    rows = c.monthly(context, TICKETS, "resolved_at")
+    rows = context.monthly(TICKETS, "resolved_at")
     return c.mean_hours(context, rows, "opened_at", "resolved_at")
 
 
 def attitude_score(context: Any) -> Any:
     """2.2.3 服务态度评分: the mean attitude score (0–10) of the month's surveys."""
-    return c.mean_mark(context, c.monthly(context, SURVEYS, "surveyed_on"), "attitude_score")
+    return c.mean_mark(context, context.monthly(SURVEYS, "surveyed_on"), "attitude_score")
 
 
 def major_complaints(context: Any) -> Any:
     """重大投诉件数: major complaints dated in the month (no row: none)."""
-    rows = c.monthly(context, COMPLAINTS, "complaint_date")
+    rows = context.monthly(COMPLAINTS, "complaint_date")
     return c.count(context, rows.filter(rows.severity == MAJOR))

@@ -22,16 +22,16 @@ def churn_rate(context: Any) -> Any:
     import ibis
 
     customers = context.table(CUSTOMERS)
-    end = c.next_month(context.last_period)
+    end = context.after_last
     # only customers on the books at some time in the months asked for can count
     customers = customers.filter(
         (customers.since < end)
         & (customers.lost_on.isnull() | (customers.lost_on >= context.first_period))
     )
-    pairs = c.month_calendar(context.first_period, context.last_period).cross_join(customers)
+    pairs = context.months().cross_join(customers)
     start = pairs.period
     on_books = (pairs.since < start) & (pairs.lost_on.isnull() | (pairs.lost_on >= start))
-    pairs = c.with_subject(context, CUSTOMERS, pairs.filter(on_books))
+    pairs = context.with_subject(pairs.filter(on_books))
     month_end = (pairs.period + ibis.interval(months=1)).cast("date")
     lost = pairs.lost_on.notnull() & (pairs.lost_on < month_end)
     return c.share(context, pairs, lost)
@@ -41,7 +41,7 @@ def retention_success_rate(context: Any) -> Any:
     """3.2.2 客户挽留成功率: retention attempts of the month that kept the customer /
     attempts of the month (an attempt whose outcome is still blank has not succeeded yet).
     """
-    rows = c.monthly(context, CUSTOMERS, "retention_attempt_on")
+    rows = context.monthly(CUSTOMERS, "retention_attempt_on")
     return c.share(context, rows, rows.retention_outcome == RETAINED)
 
 

@@ -16,15 +16,15 @@ from assessor_floor_heating.tables import SURVEYS, TICKETS
 
 def response_within(context: Any, hours: int | Fraction) -> Any:
     """1.2.1 服务响应时间: tickets first answered within ``hours`` of opening / tickets opened."""
-    rows = c.monthly(context, TICKETS, "opened_at")
+    rows = context.monthly(TICKETS, "opened_at")
     return c.within_hours(context, rows, "opened_at", "first_response_at", hours)
 
 
 def quality_score(context: Any) -> Any:
     """1.2.2 服务质量评分: the mean service quality score (0–10) of the month's surveys."""
-    return c.mean_mark(context, c.monthly(context, SURVEYS, "surveyed_on"), "quality_score")
+    return c.mean_mark(context, context.monthly(SURVEYS, "surveyed_on"), "quality_score")
 
 
 def satisfaction_index(context: Any) -> Any:
     """1.2.3 客户满意度指数: the mean overall satisfaction (0–100) of the month's surveys."""
-    return c.mean_mark(context, c.monthly(context, SURVEYS, "surveyed_on"), "satisfaction")
+    return c.mean_mark(context, context.monthly(SURVEYS, "surveyed_on"), "satisfaction")

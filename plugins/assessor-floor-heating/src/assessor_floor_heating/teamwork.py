@@ -13,7 +13,7 @@ COHESION_FACTOR = 20
 
 def training_participation(context: Any) -> Any:
     """6.2.1 培训参与率: invitations to the month's sessions attended / invitations."""
-    rows = c.monthly(context, TRAINING, "session_date")
+    rows = context.monthly(TRAINING, "session_date")
     return c.share(context, rows, rows.attended == YES)
 
 
@@ -22,12 +22,12 @@ def project_completion_rate(context: Any) -> Any:
     projects due in the month. Whether a project due in a month was done on time is known
     at that month's end, so a later completion never changes the month.
     """
-    rows = c.monthly(context, PROJECTS, "due_on")
+    rows = context.monthly(PROJECTS, "due_on")
     on_time = rows.completed_on.notnull() & (rows.completed_on <= rows.due_on)
     return c.share(context, rows, on_time)
 
 
 def cohesion_index(context: Any) -> Any:
     """6.2.3 团队凝聚力指数: the mean cohesion answer (1–5) of the month times 20 (0–100)."""
-    rows = c.monthly(context, COHESION, "surveyed_on")
+    rows = context.monthly(COHESION, "surveyed_on")
     return c.mean_mark(context, rows, "score", factor=COHESION_FACTOR)
