@@ -113,33 +113,56 @@ def _histogram(values: list[float], bins: int = 8) -> list[tuple[str, float]]:
     return [(f"{low + i * width:.0f}", float(c)) for i, c in enumerate(counts)]
 
 
-def _bars(pairs: list[tuple[str, float]], height: int = 140) -> str:
-    """A bar chart (negative bars hang below the axis), each bar titled with its value."""
-    if not pairs:
+def _bars(pairs: list[tuple[str, float]]) -> str:
+    """One series of bars, coloured by sign."""
+    return bar_chart([label for label, _ in pairs], {"": [value for _, value in pairs]})
+
+
+def bar_chart(labels: Sequence[str], series: dict[str, Sequence[float]], height: int = 140) -> str:
+    """Bars per label, one bar per series side by side, with a legend when there are several
+    series; negative bars hang below the axis, and each bar is titled with its value.
+    """
+    values = [v for bars in series.values() for v in bars]
+    if not labels or not values:
         return "<p>—</p>"
-    top = max(abs(v) for _, v in pairs) or 1
-    step, bar = 44, 30
-    has_negative = any(v < 0 for _, v in pairs)
-    axis = height // 2 if has_negative else height
+    top = max(abs(v) for v in values) or 1
+    bar, gap = (30, 14) if len(series) == 1 else (12, 24)
+    step = len(series) * bar + gap
+    axis = height // 2 if any(v < 0 for v in values) else height
     scale = (axis - 8) / top
-    bars = []
-    for i, (label, value) in enumerate(pairs):
-        x = 30 + i * step
-        size = abs(value) * scale
-        y = axis - size if value >= 0 else axis
-        colour = _COLOURS[0] if value >= 0 else _COLOURS[3]
-        bars.append(
-            f'<rect x="{x}" y="{y:.1f}" width="{bar}" height="{size:.1f}" fill="{colour}">'
-            f"<title>{html.escape(label)}: {value:g}</title></rect>"
-            f'<text x="{x}" y="{height + 14}" font-size="10">{html.escape(label)}</text>'
+    shapes = []
+    for i, label in enumerate(labels):
+        x0 = 30 + i * step
+        shapes.append(
+            f'<text x="{x0}" y="{height + 14}" font-size="10">{html.escape(label)}</text>'
         )
-    width = 40 + len(pairs) * step
-    return (
+        for s, (name, bars) in enumerate(series.items()):
+            value = bars[i]
+            size = abs(value) * scale
+            y = axis - size if value >= 0 else axis
+            colour = _COLOURS[s % 7] if len(series) > 1 else _COLOURS[0 if value >= 0 else 3]
+            shapes.append(
+                f'<rect x="{x0 + s * bar}" y="{y:.1f}" width="{bar - 2}" height="{size:.1f}" '
+                f'fill="{colour}"><title>{html.escape(f"{name} {label}".strip())}: {value:g}'
+                "</title></rect>"
+            )
+    width = 40 + len(labels) * step
+    chart = (
         f'<svg width="{width}" height="{height + 20}" role="img">'
         f'<line x1="26" y1="{axis}" x2="{width}" y2="{axis}" stroke="#999"/>'
-        + "".join(bars)
+        + "".join(shapes)
         + "</svg>"
     )
+    return chart + (legend(list(series)) if len(series) > 1 else "")
+
+
+def legend(names: Sequence[str]) -> str:
+    """The colour of each series, in order."""
+    items = "".join(
+        f'<li><span style="color:{_COLOURS[i % 7]}">■</span> {html.escape(name)}</li>'
+        for i, name in enumerate(names)
+    )
+    return f'<ul style="list-style:none;padding:0;font-size:.85rem">{items}</ul>'
 
 
 def _lines(totals: Sequence[Total], height: int = 160) -> str:
@@ -174,13 +197,8 @@ def _lines(totals: Sequence[Total], height: int = 160) -> str:
     width = 60 + (len(periods) - 1) * step
     zero = f'<line x1="36" y1="{y(0):.1f}" x2="{width}" y2="{y(0):.1f}" stroke="#999"/>'
     body = zero + "".join(lines) + labels
-    legend = "".join(
-        f'<li><span style="color:{_COLOURS[i % 7]}">■</span> {html.escape(name)}</li>'
-        for i, name in enumerate(series)
-    )
-    return (
-        f'<svg width="{width}" height="{height + 20}" role="img">{body}</svg>'
-        f'<ul style="list-style:none;padding:0;font-size:.85rem">{legend}</ul>'
+    return f'<svg width="{width}" height="{height + 20}" role="img">{body}</svg>' + legend(
+        list(series)
     )
 
 

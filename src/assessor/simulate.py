@@ -114,32 +114,12 @@ def to_html(summaries: Sequence[Summary], title: str) -> str:
     """The comparison as a self-contained page: the table and a bar chart of the payout per
     period and variant (inline SVG, no scripts, no network).
     """
+    from assessor.report_html import bar_chart
+
     variants = list(dict.fromkeys(s.variant for s in summaries))
     periods = list(dict.fromkeys(s.period for s in summaries))
-    payout = {(s.variant, s.period): s.payout for s in summaries}
-    top = max([abs(v) for v in payout.values()] + [Decimal(1)])
-    width, bar, gap, height = 28, 12, 24, 160
-    colours = ("#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#b279a2")
-    bars, labels = [], []
-    for p, period in enumerate(periods):
-        x0 = 40 + p * (len(variants) * bar + gap)
-        labels.append(
-            f'<text x="{x0}" y="{height + 16}" font-size="11">{html.escape(period)}</text>'
-        )
-        for v, variant in enumerate(variants):
-            value = payout.get((variant, period), Decimal(0))
-            size = float(abs(value) / top) * (height - 10)
-            y = height - size if value >= 0 else height
-            bars.append(
-                f'<rect x="{x0 + v * bar}" y="{y:.1f}" width="{bar - 2}" height="{size:.1f}" '
-                f'fill="{colours[v % len(colours)]}"><title>{html.escape(variant)} '
-                f"{html.escape(period)}: {format_amount(value)}</title></rect>"
-            )
-    chart_width = 60 + len(periods) * (len(variants) * bar + gap) + width
-    legend = "".join(
-        f'<li><span style="color:{colours[i % len(colours)]}">■</span> {html.escape(v)}</li>'
-        for i, v in enumerate(variants)
-    )
+    payout = {(s.variant, s.period): float(s.payout) for s in summaries}
+    chart = bar_chart(periods, {v: [payout.get((v, p), 0.0) for p in periods] for v in variants})
     head = "".join(f"<th>{c}</th>" for c in COLUMNS)
     body = "".join(
         "<tr>" + "".join(f"<td>{html.escape(x)}</td>" for x in s.as_record().values()) + "</tr>"
@@ -149,9 +129,7 @@ def to_html(summaries: Sequence[Summary], title: str) -> str:
         f'<!doctype html>\n<html lang="zh"><head><meta charset="utf-8"><title>'
         f"{html.escape(title)}</title><style>{_STYLE}</style></head><body>"
         f"<h1>{html.escape(title)}</h1><h2>发放总额 / payout per period</h2>"
-        f'<svg width="{chart_width}" height="{height + 24}" role="img">'
-        f'<line x1="36" y1="{height}" x2="{chart_width}" y2="{height}" stroke="#999"/>'
-        f"{''.join(bars)}{''.join(labels)}</svg><ul>{legend}</ul>"
+        f"{chart}"
         f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></body></html>\n"
     )
 
@@ -159,5 +137,5 @@ def to_html(summaries: Sequence[Summary], title: str) -> str:
 _STYLE = (
     "body{font-family:system-ui,'Noto Sans CJK SC','Microsoft YaHei',sans-serif;"
     "margin:2rem}table{border-collapse:collapse}th,td{border:1px solid #ccc;"
-    "padding:.2rem .5rem;text-align:right}ul{list-style:none;padding:0}"
+    "padding:.2rem .5rem;text-align:right}"
 )
