@@ -9,7 +9,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from assessor.results import MONEY_KINDS, Outcome, Total, format_amount, summarise_money
+from assessor.results import (
+    MONEY_KINDS,
+    Outcome,
+    Total,
+    by_subject,
+    format_amount,
+    summarise_money,
+)
 
 FORMATS = ("csv", "html", "md", "xlsx")
 _MONEY_FORMAT = "#,##0.00"
@@ -76,14 +83,12 @@ def write_report(
     return None
 
 
-def _reasons(outcomes: Iterable[Outcome], total: Total) -> str:
+def _reasons(outcomes: Iterable[Outcome]) -> str:
     """The explanations of the money and grades behind a subject's period."""
     return "；".join(
         o.explanation
         for o in outcomes
-        if (o.period, o.role, o.subject) == (total.period, total.role, total.subject)
-        and (o.kind in MONEY_KINDS or o.kind == "grade")
-        and (o.amount != 0 or o.kind == "grade")
+        if (o.kind in MONEY_KINDS and o.amount != 0) or o.kind == "grade"
     )
 
 
@@ -103,14 +108,11 @@ def markdown(
             f"| {period} | {role} | {money.subjects} | {format_amount(money.rewards)} | "
             f"{format_amount(money.penalties)} | {format_amount(money.net)} |"
         )
+    grouped = by_subject(outcomes)
     for total in totals:
         head = ", ".join(x for x in (total.points, total.grade, format_amount(total.amount)) if x)
         lines += ["", f"### {total.period} {total.role} {total.subject}: {head}", ""]
-        lines += [
-            f"- {o.item}: {o.explanation}"
-            for o in outcomes
-            if (o.period, o.role, o.subject) == (total.period, total.role, total.subject)
-        ]
+        lines += [f"- {o.item}: {o.explanation}" for o in grouped[_key(total)]]
     return "\n".join(lines) + "\n"
 
 
@@ -124,6 +126,7 @@ def workbook(outcomes: Sequence[Outcome], totals: Sequence[Total], language: str
     payroll = book.active
     payroll.title = words["payroll"]
     payroll.append(list(words["headers"]))
+    grouped = by_subject(outcomes)
     for total in totals:
         payroll.append(
             [
@@ -133,25 +136,31 @@ def workbook(outcomes: Sequence[Outcome], totals: Sequence[Total], language: str
                 total.amount,
                 total.grade,
                 total.points,
-                _reasons(outcomes, total),
+                _reasons(grouped[_key(total)]),
             ]
         )
     _format(payroll, amount_column=4)
-    rules = list(dict.fromkeys(o.item for o in outcomes if o.kind == "rule"))
-    for rule in rules:
+    rules: dict[str, list[Outcome]] = {}
+    for o in outcomes:
+        if o.kind == "rule":
+            rules.setdefault(o.item, []).append(o)
+    for rule, rows in rules.items():
         sheet = book.create_sheet(rule.translate(_SHEET_FORBIDDEN)[:31])
         sheet.append(list(words["rule_headers"]))
-        for o in outcomes:
-            if o.kind == "rule" and o.item == rule:
-                sheet.append(
-                    [o.period, o.role, o.subject, o.value, o.reference, o.amount, o.status,
-                     o.explanation]
-                )  # fmt: skip
+        for o in rows:
+            sheet.append(
+                [o.period, o.role, o.subject, o.value, o.reference, o.amount, o.status,
+                 o.explanation]
+            )  # fmt: skip
         _format(sheet, amount_column=6)
     for sheet in book.worksheets:
         for cell in sheet[1]:
             cell.font = Font(bold=True)
     return book
+
+
+def _key(total: Total) -> tuple[str, str, str]:
+    return total.period, total.role, total.subject
 
 
 def _format(sheet, amount_column: int) -> None:

@@ -9,7 +9,7 @@ import html
 from collections.abc import Sequence
 from decimal import Decimal
 
-from assessor.results import Outcome, Total, format_amount, summarise_money
+from assessor.results import Outcome, Total, by_subject, format_amount, summarise_money
 
 _WORDS = {
     "zh": {
@@ -203,11 +203,7 @@ def _lines(totals: Sequence[Total], height: int = 160) -> str:
 
 
 def _cards(outcomes: Sequence[Outcome], totals: Sequence[Total]) -> str:
-    reasons: dict[tuple[str, str, str], list[str]] = {}
-    for o in outcomes:
-        reasons.setdefault((o.period, o.role, o.subject), []).append(
-            f"<li><b>{html.escape(o.item)}</b>: {html.escape(o.explanation)}</li>"
-        )
+    grouped = by_subject(outcomes)
     cards = []
     for total in totals:
         tone = "neg" if total.amount < 0 else "pos" if total.amount > 0 else ""
@@ -216,7 +212,10 @@ def _cards(outcomes: Sequence[Outcome], totals: Sequence[Total]) -> str:
             f'<div class="card"><h3>{html.escape(total.subject)} · {html.escape(total.role)} · '
             f"{html.escape(total.period)}</h3><p>{facts} "
             f'<span class="{tone}">{format_amount(total.amount)}</span></p><ul>'
-            + "".join(reasons.get((total.period, total.role, total.subject), []))
+            + "".join(
+                f"<li><b>{html.escape(o.item)}</b>: {html.escape(o.explanation)}</li>"
+                for o in grouped[(total.period, total.role, total.subject)]
+            )
             + "</ul></div>"
         )
     return f'<div class="cards">{"".join(cards)}</div>'

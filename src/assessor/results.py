@@ -95,9 +95,7 @@ def build_outcomes(
 
 def build_totals(outcomes: Iterable[Outcome]) -> list[Total]:
     """Per period, role and subject: the scorecards' points, the grades and the net amount."""
-    groups: dict[tuple[str, str, str], list[Outcome]] = {}
-    for outcome in outcomes:
-        groups.setdefault((outcome.period, outcome.role, outcome.subject), []).append(outcome)
+    groups = by_subject(outcomes)
     totals = []
     for (period, role, subject), rows in groups.items():
         points = "; ".join(o.points for o in rows if o.kind == "scorecard" and o.points)
@@ -105,6 +103,14 @@ def build_totals(outcomes: Iterable[Outcome]) -> list[Total]:
         amount = sum((o.amount for o in rows if o.kind in MONEY_KINDS), Decimal(0))
         totals.append(Total(period, role, subject, points, grades, amount))
     return totals
+
+
+def by_subject(outcomes: Iterable[Outcome]) -> dict[tuple[str, str, str], list[Outcome]]:
+    """The outcomes of each period, role and subject, in their order."""
+    groups: dict[tuple[str, str, str], list[Outcome]] = {}
+    for outcome in outcomes:
+        groups.setdefault((outcome.period, outcome.role, outcome.subject), []).append(outcome)
+    return groups
 
 
 @attrs.frozen
