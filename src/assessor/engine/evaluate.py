@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -88,7 +89,7 @@ def _materialised(backend: Any):
     every time it is referenced, and later metrics, rules and grades reference the same
     series many times.
     """
-    counter = iter(range(1_000_000))
+    counter = itertools.count()
 
     def stage(series):
         return backend.create_table(f"assessor_series_{next(counter)}", series, temp=True)

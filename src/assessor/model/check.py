@@ -780,11 +780,8 @@ class _Checker(CardChecks):
                 f"write e.g. {call.function.text}(得分)",
             )
             return None, None
-        member = self.operand_metric(call.arguments[0].value)
+        member = self.earlier_operand(call, grain)
         if member is None:
-            return None, None
-        if member.grain != grain and member.grain is not None:
-            self.wrong_grain(member, grain, call.span)
             return None, None
         months = 1 if member.monthly else m.PERIOD_MONTHS[self.period_kind]
         back = 1 if call.function.text == "previous" else 12 // months
@@ -814,13 +811,20 @@ class _Checker(CardChecks):
                 "add `transfer YYYY-MM-DD` to the scheme's header, after `period`",
             )
             return None, None
-        member = self.operand_metric(arguments[0].value)
+        member = self.earlier_operand(call, grain)
         if member is None:
             return None, None
-        if member.grain != grain and member.grain is not None:
-            self.wrong_grain(member, grain, call.span)
-            return None, None
         return m.Baseline(member.name, count), member.unit
+
+    def earlier_operand(self, call: ast.Call, grain: Grain) -> m.Metric | None:
+        """The metric whose earlier values ``previous(x)``, ``last_year(x)`` and
+        ``baseline(x)`` read: a metric's name, at the grain asked for or the store's.
+        """
+        member = self.operand_metric(call.arguments[0].value)
+        if member is not None and member.grain not in (grain, None):
+            self.wrong_grain(member, grain, call.span)
+            return None
+        return member
 
     def peer(self, expr: ast.OverPeers, grain: Grain) -> tuple[m.Peer | None, Unit | None]:
         """``mean(x over all)`` and friends: a reference over every subject of x's role."""
