@@ -1,7 +1,8 @@
 """Every bad input gets exit 1 (or 2 for a wrong command line) and a located, helpful message.
 
 Each case is a YAML file in cases/errors: the scheme (written out, or the churn-control
-template with replacements), the data files, the arguments, and what must be printed.
+template with replacements), other scheme files beside it, the data files, the arguments, and
+what must be printed.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ def _scheme(case: dict, folder: Path) -> Path:
         text = text.replace(old, new, 1)
     path = folder / "scheme.assess"
     path.write_text(text, "utf-8")
+    for name, content in (case.get("files") or {}).items():
+        (folder / name).write_text(content, "utf-8")  # templates it extends
     return path
 
 

@@ -39,7 +39,15 @@ def _direct(tmp_path: Path, data: Path = SAMPLE) -> str:
 def test_init_writes_scheme_blank_inputs_project_file_and_readme(tmp_path: Path) -> None:
     folder = tmp_path / "p"
     assert invoke("init", folder, "--template", TEMPLATE).exit_code == 0
-    assert (folder / "customer-relations.assess").read_text("utf-8") == SCHEME.read_text("utf-8")
+    scheme = folder / "customer-relations.assess"
+    assert 'extends "floor-heating/customer-relations" version "1"' in scheme.read_text("utf-8")
+    # it says what the template says, and only adds its version and where it came from
+    changes = invoke("diff", SCHEME, scheme, "--lang", "en")
+    assert changes.exit_code == 0, changes.stderr
+    assert changes.stdout.splitlines() == [
+        "added: based on the template “地暖客户关系维护绩效考核方案” "
+        "(floor-heating/customer-relations, Version 1)"
+    ]
     assert (folder / "assessor.yaml").is_file() and (folder / "README.md").is_file()
     blank = sorted(p.name for p in (folder / "data").iterdir())
     assert blank == sorted([p.name for p in SAMPLE.glob("*.csv")] + ["inputs.xlsx"])

@@ -197,7 +197,7 @@ def run(
 
     In a project folder (assessor init), `assessor run --period 2026-10` needs nothing else.
     """
-    from assessor.session import assess, read_scheme, write_outputs
+    from assessor.session import assess, period_warnings, read_scheme, write_outputs
 
     if period is not None:
         if first or last:
@@ -209,6 +209,7 @@ def run(
     if project is not None:
         project.check_renames(loaded.scheme.tables)
     first, last = _periods(loaded.scheme, first, last)
+    _print_diagnostics(period_warnings(loaded.scheme, first), sources)
     if out is None:
         if project is None:
             raise click.UsageError("give --out, the folder for the results")
@@ -259,7 +260,7 @@ def history(subject: str | None, sources: dict[str, str]) -> None:
     if not path.is_file():
         raise click.UsageError(f"no {HISTORY_FILE} here: run `assessor run` in a project first")
     if subject is None:
-        headings = ("run", "when", "by", "scheme", "from", "to", "outcomes", "net")
+        headings = ("run", "when", "by", "scheme", "version", "from", "to", "outcomes", "net")
         rows = list_runs(path)
     else:
         headings = ("period", "role", "points", "grade", "amount", "run")
@@ -471,6 +472,23 @@ def doc(
         click.echo(f"wrote {out}")
 
 
+@main.command("diff")
+@click.argument("before", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("after", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+@_reports_errors
+def diff_command(before: Path, after: Path, lang: str, sources: dict[str, str]) -> None:
+    """What the second scheme (or version) changes against the first, in words: header,
+    roles, definitions, weights and methods, standards and money, parameters.
+    """
+    from assessor.diff import scheme_changes
+    from assessor.session import read_scheme
+
+    old, new = (read_scheme(path, None, sources).scheme for path in (before, after))
+    for line in scheme_changes(old, new, lang):
+        click.echo(line)
+
+
 @main.command()
 @click.argument("scheme", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--data", type=click.Path(path_type=Path), required=True, help="The past data.")
@@ -570,7 +588,8 @@ def explain(
     sources: dict[str, str],
 ) -> None:
     """One subject's period as a tree of reasons: scorecard items with their values and
-    points, grades, money, and how far a rule was from paying differently.
+    points, grades, money, how far a rule was from paying differently, and the records
+    behind a plugin metric's count (the lost customers behind a churn rate).
     """
     from assessor.errors import suggest
     from assessor.explain import explain_subject
@@ -579,7 +598,16 @@ def explain(
     _, settings = _settings(scheme, data, lang, overrides)
     loaded = read_scheme(settings.scheme, settings.overrides, sources)
     first, last = _periods(loaded.scheme, period, period)
-    assessment = assess(loaded, settings.data, first, last, settings.lang, None, settings.renames)
+    assessment = assess(
+        loaded,
+        settings.data,
+        first,
+        last,
+        settings.lang,
+        None,
+        settings.renames,
+        evidence_for=(subject, first),
+    )
     outcomes = [o for o in assessment.outcomes if o.subject == subject and o.period == str(first)]
     if not outcomes:
         known = sorted({o.subject for o in assessment.outcomes})
@@ -589,7 +617,8 @@ def explain(
         )
     rows = [r for r in assessment.rows if r["subject"] == subject]
     click.echo(f"{subject} {first}")
-    for line in explain_subject(loaded.scheme, outcomes, rows):
+    lines = explain_subject(loaded.scheme, outcomes, rows, assessment.evidence, settings.lang)
+    for line in lines:
         click.echo(f"  {line}")
 
 

@@ -88,6 +88,9 @@ _WORDS = {
         "peer": "全体{}的{}",
         "rubric": "评分（{}，满分 100）",
         "none": "（无）",
+        "version": "版本 {}",
+        "effective": "自 {} 起施行",
+        "based_on": "基于模板《{}》（{}）",
     },
     "en": {
         "participants": "1. Who is assessed",
@@ -140,6 +143,9 @@ _WORDS = {
         "peer": "{1} of {0} over all subjects",
         "rubric": "ratings ({}, 100 for the best)",
         "none": "(none)",
+        "version": "Version {}",
+        "effective": "in effect from {}",
+        "based_on": "based on the template “{}” ({})",
     },
 }
 
@@ -159,6 +165,7 @@ def scheme_document(scheme: m.Scheme, language: str = "zh") -> list[Block]:
     writer = _Writer(scheme, language, words)
     return [
         Block("title", scheme.title),
+        *writer.edition(),
         *writer.participants(),
         *writer.periods(),
         *writer.definitions(),
@@ -176,6 +183,23 @@ class _Writer:
 
     def label(self, name: str | None, label: str | None) -> str:
         return label_in(label, self.language) or name or ""
+
+    def edition(self) -> Iterable[Block]:
+        """Version, effective date and the template it adapts, when the scheme says."""
+        w, scheme = self.words, self.scheme
+        parts = []
+        if scheme.version:
+            parts.append(w["version"].format(scheme.version))
+        if scheme.effective:
+            parts.append(w["effective"].format(scheme.effective.isoformat()))
+        for base in scheme.bases[:1]:
+            source = (
+                f"{base.source}, {w['version'].format(base.version)}"
+                if base.version
+                else base.source
+            )
+            parts.append(w["based_on"].format(base.title, source))
+        return [Block("items", rows=tuple((x,) for x in parts))] if parts else []
 
     def participants(self) -> Iterable[Block]:
         w = self.words

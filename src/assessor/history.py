@@ -29,6 +29,8 @@ _SCHEMA = (
     "run_by VARCHAR, host VARCHAR, scheme VARCHAR, scheme_sha256 VARCHAR, "
     "period_from VARCHAR, period_to VARCHAR, outcomes INTEGER, net DECIMAL(18, 2), "
     "manifest VARCHAR)",
+    # added after the first release: histories written before it gain the column
+    "ALTER TABLE runs ADD COLUMN IF NOT EXISTS scheme_version VARCHAR",
     "CREATE TABLE IF NOT EXISTS results (run_id INTEGER, "
     + ", ".join(f"{c} VARCHAR" for c in COLUMNS if c != "amount")
     + ", amount DECIMAL(18, 2))",
@@ -91,7 +93,9 @@ def record_run(path: Path, assessment: Any) -> tuple[int, list[Change]]:
                 0
             ]
             connection.execute(
-                "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO runs (run_id, started_at, run_by, host, scheme, scheme_sha256, "
+                "period_from, period_to, outcomes, net, manifest, scheme_version) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     run_id,
                     dt.datetime.now().replace(microsecond=0),
@@ -104,6 +108,7 @@ def record_run(path: Path, assessment: Any) -> tuple[int, list[Change]]:
                     len(assessment.outcomes),
                     sum((t.amount for t in totals), Decimal(0)),
                     json.dumps(manifest, ensure_ascii=False, sort_keys=True),
+                    manifest["scheme"]["version"],
                 ],
             )
             _insert(connection, "results", run_id, COLUMNS, assessment.outcomes)
@@ -162,11 +167,16 @@ def _user() -> str:
 
 
 def list_runs(path: Path) -> list[tuple]:
-    """Every run: number, when, who, scheme, periods, outcomes and net amount."""
+    """Every run: number, when, who, scheme and its version, periods, outcomes and net."""
     with _connect(path, read_only=True) as connection:
+        version = (
+            "scheme_version"
+            if any(c[0] == "scheme_version" for c in connection.execute("DESCRIBE runs").fetchall())
+            else "NULL"
+        )
         return connection.execute(
-            "SELECT run_id, started_at, run_by, scheme, period_from, period_to, outcomes, net "
-            "FROM runs ORDER BY run_id"
+            f"SELECT run_id, started_at, run_by, scheme, {version}, period_from, period_to, "
+            "outcomes, net FROM runs ORDER BY run_id"
         ).fetchall()
 
 

@@ -8,7 +8,6 @@ company's own names of the declared input columns.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -178,10 +177,32 @@ def init_project(folder: Path, template: TemplateSpec, tables: tuple[TableSpec, 
 
     folder.mkdir(parents=True, exist_ok=True)
     scheme = folder / template.path.name
-    shutil.copyfile(template.path, scheme)
+    scheme.write_text(_scheme_text(template), encoding="utf-8")
     write_blank_inputs(tables, folder / "data")
     (folder / PROJECT_FILE).write_text(_project_text(scheme.name, tables), encoding="utf-8")
     (folder / "README.md").write_text(_readme(template, scheme.name, tables), encoding="utf-8")
+
+
+def _scheme_text(template: TemplateSpec) -> str:
+    """A scheme that extends the template: it follows the template's updates and says only
+    what the company changes.
+    """
+    title = template.title_zh.replace("\\", "\\\\").replace('"', '\\"')
+    return f"""# 本公司考核方案 / this company's scheme
+# 基于模板 {template.id}：模板中的一切照用，模板更新时随之更新。只需在下面写出要改的部分：
+# 同名的 param、rule、metric、grade、bonus 替换模板中的同名声明。
+# Based on the template {template.id}: everything in it applies and follows its updates.
+# Write below only what you change; a declaration replaces the template's of the same name.
+# `assessor doc {template.path.name}` shows the whole scheme, `assessor diff` what changed.
+#
+# 例 / e.g.
+#   param <参数名> = 10 months                    改参数 / another value
+#   amend <评分卡>.<维度>.<指标> weight 25%        改权重或计分 / a weight or method
+#   drop <规则名>                                  不用某条规则 / leave a rule out
+# 生效日 / the day this version takes effect:  effective YYYY-MM-DD after the version
+
+scheme "{title}" extends "{template.id}" version "1"
+"""
 
 
 def _project_text(scheme: str, tables: tuple[TableSpec, ...]) -> str:
@@ -226,5 +247,8 @@ def _readme(template: TemplateSpec, scheme: str, tables: tuple[TableSpec, ...]) 
 {listed}
 2. 每月运行 / Run every month: `assessor run --period 2026-10` in this folder writes
    `results/2026-10/results.csv` with a reason for every number.
-3. 方案 / The scheme is `{scheme}`; `assessor check {scheme}` after any change.
+3. 方案 / The scheme is `{scheme}`. It extends the template `{template.id}` and follows its
+   updates; write there only what this company changes (a parameter, a weight, a rule), then
+   `assessor check {scheme}`. `assessor doc {scheme}` prints the whole scheme, and
+   `assessor diff OLD.assess {scheme}` what a new version changes.
 """

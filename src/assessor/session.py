@@ -5,6 +5,7 @@ outcome rows; the callers decide where the outcomes go.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 from collections.abc import Mapping
 from pathlib import Path
@@ -25,6 +26,8 @@ class LoadedScheme:
     path: Path
     text: str
     warnings: tuple[Diagnostic, ...] = ()
+    # the texts of the templates it extends, nearest first (scheme.bases says which)
+    base_texts: tuple[str, ...] = ()
 
 
 @attrs.frozen
@@ -39,23 +42,88 @@ class Assessment:
     manifest: Mapping[str, Any]
     # the engine's rows behind the outcomes, exact values included (for explanations)
     rows: tuple[Mapping[str, Any], ...] = ()
+    # when asked for one subject and period: the records behind its numbers, by metric
+    evidence: Mapping[str, Any] = attrs.field(factory=dict)
 
 
 def read_scheme(
     path: Path, overrides: Mapping[str, str] | None = None, sources: dict[str, str] | None = None
 ) -> LoadedScheme:
-    """Read, parse and check a scheme file; ``sources`` receives its text for error excerpts."""
+    """Read, parse and check a scheme file, merged with the templates it extends; ``sources``
+    receives every file's text for error excerpts.
+    """
     from assessor.model.check import check_scheme
     from assessor.plugins.manager import load_registry
+
+    registry, problems = load_registry()
+    texts: list[str] = []
+    tree = _parsed(path, registry.templates, texts, sources, ())
+    checked, warnings = check_scheme(tree, registry, overrides or {})
+    return LoadedScheme(
+        checked, path, texts[0], tuple(problems) + tuple(warnings), tuple(texts[1:])
+    )
+
+
+# a template may extend another; a longer chain is almost certainly a mistake
+_MAX_BASES = 5
+
+
+def _parsed(
+    path: Path,
+    templates: Mapping[str, Any],
+    texts: list[str],
+    sources: dict[str, str] | None,
+    chain: tuple[Path, ...],
+) -> Any:
+    """The syntax tree of a scheme file, merged with the templates it extends."""
+    from assessor.syntax.extend import extend
     from assessor.syntax.parser import parse
 
     text = read_text(path)
+    texts.append(text)
     if sources is not None:
         sources[str(path)] = text
-    registry, problems = load_registry()
     tree = parse(text, str(path))
-    checked, warnings = check_scheme(tree, registry, overrides or {})
-    return LoadedScheme(checked, path, text, tuple(problems) + tuple(warnings))
+    named = tree.header.extends
+    if named is None:
+        return tree
+    base = _template_path(named, path, templates)
+    if base.resolve() in chain or len(chain) >= _MAX_BASES:
+        fail(
+            "E235",
+            f"{path.name} extends {named.value!r}, which leads back to itself"
+            if base.resolve() in chain
+            else f"more than {_MAX_BASES} templates extend one another",
+            named.span,
+            "a template must not extend the scheme built on it",
+        )
+    template = _parsed(base, templates, texts, sources, (*chain, path.resolve()))
+    return extend(template, tree, named.value)
+
+
+def _template_path(named: Any, scheme: Path, templates: Mapping[str, Any]) -> Path:
+    """Where ``extends "x"`` points: a file beside the scheme (``x.assess``), or an installed
+    template by id (``auto-aftersales/churn-control``, or ``churn-control`` when unique).
+    """
+    from assessor.errors import suggest
+
+    value = named.value
+    if value.endswith(".assess"):
+        found = scheme.parent / value
+        if found.is_file():
+            return found
+        hint = "the path is relative to the scheme's folder"
+    else:
+        matches = [t for id, t in templates.items() if value in (id, id.rsplit("/", 1)[-1])]
+        if len(matches) == 1:
+            return matches[0].path
+        hint = (
+            f"{value!r} names several templates; write the full id"
+            if matches
+            else suggest(value, [*templates, *(id.rsplit("/", 1)[-1] for id in templates)])
+            or "`assessor templates` lists them"
+        )
+    fail("E234", f"no template {value!r} to extend", named.span, hint)
 
 
 def read_text(path: Path) -> str:
@@ -95,6 +163,24 @@ def assessed_periods(
     return first, last
 
 
+def period_warnings(scheme: m.Scheme, first: m.Period) -> list[Diagnostic]:
+    """W203 when the first assessed period starts before this version of the scheme takes
+    effect: its results follow rules that were not yet in force.
+    """
+    start = first.first_month
+    if scheme.effective is None or datetime.date(start.year, start.month, 1) >= scheme.effective:
+        return []
+    version = f"version {scheme.version}" if scheme.version else "this version"
+    warning = Diagnostic(
+        "W203",
+        f"{first} starts before {version} takes effect ({scheme.effective.isoformat()})",
+        None,
+        "run the version that was in force then, or use `assessor simulate` to back-test",
+        severity="warning",
+    )
+    return [warning]
+
+
 def assess(
     loaded: LoadedScheme,
     data: Path,
@@ -103,15 +189,19 @@ def assess(
     language: results.Language = "en",
     rejects: Path | None = None,
     renames: Mapping[str, Mapping[str, str]] | None = None,
+    evidence_for: tuple[str, m.Period] | None = None,
 ) -> Assessment:
     """Evaluate a checked scheme on a data folder for the periods from ``first`` to ``last``.
 
     With ``rejects``, input rows that break their table's rules are written there and left
-    out; otherwise the first of them stop the run.
+    out; otherwise the first of them stop the run. ``evidence_for`` (a subject and one of
+    the periods) also gives the records behind that subject's numbers (``evidence``).
     """
     from assessor.engine.evaluate import evaluate
 
-    evaluation = evaluate(loaded.scheme, data, first, last, rejects, renames)
+    evaluation = evaluate(
+        loaded.scheme, data, first, last, rejects, renames, evidence_for=evidence_for
+    )
     outcomes = results.build_outcomes(loaded.scheme, evaluation.rows, language)
     return Assessment(
         loaded,
@@ -121,6 +211,7 @@ def assess(
         tuple(results.build_totals(outcomes)),
         _manifest(loaded, evaluation.inputs, first, last),
         tuple(evaluation.rows),
+        evaluation.evidence,
     )
 
 
@@ -136,6 +227,10 @@ def write_outputs(assessment: Assessment, out: Path) -> None:
     )
 
 
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def _manifest(loaded: LoadedScheme, inputs, first: m.Period, last: m.Period) -> dict[str, Any]:
     from assessor.model.units import describe_quantity
 
@@ -145,7 +240,13 @@ def _manifest(loaded: LoadedScheme, inputs, first: m.Period, last: m.Period) -> 
         "scheme": {
             "file": loaded.path.name,
             "title": scheme.title,
-            "sha256": hashlib.sha256(loaded.text.encode("utf-8")).hexdigest(),
+            "version": scheme.version,
+            "effective": scheme.effective.isoformat() if scheme.effective else None,
+            "sha256": _sha256(loaded.text),
+            "extends": [
+                {"template": b.source, "title": b.title, "version": b.version, "sha256": _sha256(t)}
+                for b, t in zip(scheme.bases, loaded.base_texts, strict=True)
+            ],
         },
         "inputs": [
             {

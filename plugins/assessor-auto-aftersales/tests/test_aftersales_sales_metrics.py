@@ -98,3 +98,18 @@ def test_inherited_retention_per_salesperson():
 def test_inherited_retention_needs_the_transfer_date():
     with pytest.raises(ValueError, match="transfer"):
         sales.inherited_retention(context(None, D(2026, 3, 1), D(2026, 4, 1)))
+
+
+def test_lost_customers_are_the_ones_the_rate_counts():
+    # March: 张 lost c1 (1 March) and c2 (31 March), not c6 (won and lost within March);
+    # April: 李 lost c8 (2 April).
+    rows = sales.lost_customers(context("salesperson", D(2026, 3, 1), D(2026, 4, 1)))
+    found = sorted(
+        (r["period"], r["subject"], r["customer_id"], r["lost_on"])
+        for r in rows.to_pyarrow().to_pylist()
+    )
+    assert found == [
+        (D(2026, 3, 1), "张", "c1", D(2026, 3, 1)),
+        (D(2026, 3, 1), "张", "c2", D(2026, 3, 31)),
+        (D(2026, 4, 1), "李", "c8", D(2026, 4, 2)),
+    ]

@@ -224,3 +224,34 @@ def test_complaint_rate_for_the_store():
     # January 3 / 5 tickets, February 1 / 1.
     result = run(service.complaint_rate(complaints_context()))
     assert result == {D(2026, 1, 1): Fraction(3, 5), D(2026, 2, 1): Fraction(1, 1)}
+
+
+def listed(expr, column):
+    """An evidence's rows as sorted (period, subject or None, ``column``)."""
+    return sorted((r["period"], r.get("subject"), r[column]) for r in expr.to_pyarrow().to_pylist())
+
+
+def test_the_evidence_lists_the_tickets_calls_and_complaints_counted():
+    # the numerators above: 一组 January answered 1 and 4 within 24 h, 二组 5 and (Feb) 6;
+    # resolved within 48 h in January 1, 4, 5 and in February 6; first contact 1, 4 and 6
+    assert listed(service.answered_tickets(context("team"), 24), "ticket_id") == [
+        (D(2026, 1, 1), "一组", "1"),
+        (D(2026, 1, 1), "一组", "4"),
+        (D(2026, 1, 1), "二组", "5"),
+        (D(2026, 2, 1), "二组", "6"),
+    ]
+    assert listed(service.resolved_tickets(context(), 48), "ticket_id") == [
+        (D(2026, 1, 1), None, "1"),
+        (D(2026, 1, 1), None, "4"),
+        (D(2026, 1, 1), None, "5"),
+        (D(2026, 2, 1), None, "6"),
+    ]
+    first = listed(service.first_contact_tickets(context("team")), "ticket_id")
+    assert [x[2] for x in first] == ["1", "4", "6"]
+    calls = context("team", aftersales_calls=table(CALL_SCHEMA, CALLS))
+    assert [x[2] for x in listed(service.answered_calls(calls), "call_id")] == ["c1", "c3", "c4"]
+    # class 3 in January: t1 and t2 (t5 is before the window); all classes: t1 to t4
+    class_3 = listed(service.complaints_of_class(complaints_context("team"), 3), "complaint_id")
+    assert class_3 == [(D(2026, 1, 1), "一组", "t1"), (D(2026, 1, 1), "一组", "t2")]
+    filed = listed(service.complaints_filed(complaints_context()), "complaint_id")
+    assert [x[2] for x in filed] == ["t1", "t2", "t3", "t4"]

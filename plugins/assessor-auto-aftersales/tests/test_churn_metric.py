@@ -6,7 +6,7 @@ import datetime as dt
 
 import ibis
 import pytest
-from assessor_auto_aftersales.churn import churn_rate
+from assessor_auto_aftersales.churn import churn_rate, lost_customers
 
 from assessor.engine.plan import MetricContext
 
@@ -67,3 +67,19 @@ def test_a_return_after_the_month_does_not_change_it():
 def test_periods_outside_the_window_are_not_returned(lapse):
     result = compute(VISITS, lapse, D(2015, 3, 1), D(2015, 3, 1))
     assert set(result) <= {D(2015, 3, 1)}
+
+
+def test_lost_customers_are_the_rows_the_rate_counts():
+    # March, lapse 2: C1 lost by its Jan 20 visit (id 2, group B), C3 by its Jan 1 visit
+    # (id 6, group A); C2 returned on Mar 31. The same two the rate counts as 2.
+    context = MetricContext(
+        {"visits": visits_table(VISITS)}, "advisor_group", D(2015, 3, 1), D(2015, 3, 1)
+    )
+    rows = lost_customers(context, 2).to_pyarrow().to_pylist()
+    assert sorted(
+        (r["subject"], r["customer_id"], r["visit_date"], r["visit_id"]) for r in rows
+    ) == [
+        ("A", "C3", D(2015, 1, 1), 6),
+        ("B", "C1", D(2015, 1, 20), 2),
+    ]
+    assert {r["period"] for r in rows} == {D(2015, 3, 1)}

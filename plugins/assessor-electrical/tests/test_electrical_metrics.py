@@ -120,6 +120,20 @@ def test_response_rate_per_team_in_the_month_the_limit_runs_out():
     }
 
 
+def test_the_evidence_lists_the_requests_answered_in_time():
+    # the numerators above: January A R1, R2, R7; February A R4, B R6 (R3 was late, R5 never
+    # answered, R8 is due in March)
+    context = api.MetricContext({REQUESTS: requests_table(REQUESTS_ROWS)}, "subject", JAN, FEB)
+    rows = service.answered_requests(context, hours=24).to_pyarrow().to_pylist()
+    assert sorted((r["period"], r["subject"], r["request_id"]) for r in rows) == [
+        (JAN, "A", "R1"),
+        (JAN, "A", "R2"),
+        (JAN, "A", "R7"),
+        (FEB, "A", "R4"),
+        (FEB, "B", "R6"),
+    ]
+
+
 def test_response_rate_for_the_company():
     # January: 3 of the 5 due (R1, R2, R3, R5, R7); February: R4 and R6, both in time.
     tables = {REQUESTS: requests_table(REQUESTS_ROWS)}

@@ -17,7 +17,7 @@ from assessor_floor_heating.tables import (
     SURVEYS,
     TRAINING,
 )
-from heating_fixtures import D, T, counted, run
+from heating_fixtures import D, T, context, counted, run
 
 JAN, FEB = D(2026, 1, 1), D(2026, 2, 1)
 
@@ -205,3 +205,15 @@ def test_cohesion_index_puts_the_mean_answer_on_a_100_point_scale():
     result = run(teamwork.cohesion_index, {COHESION: rows}, JAN, FEB)
     # 甲组 (4 + 5 + 3.5) / 3 * 20 = 250/3; 乙组 3 * 20 = 60
     assert result == {(JAN, "甲组"): F(250, 3), (JAN, "乙组"): 60}
+
+
+def test_the_evidence_lists_the_reports_counted():
+    found = context({REPORTS: REPORT_ROWS}, JAN, FEB)
+    rows = market.research_reports_listed(found).to_pyarrow().to_pylist()
+    assert sorted((r["period"], r["subject"], r["report_id"]) for r in rows) == [
+        (JAN, "乙组", "B5"),
+        (JAN, "甲组", "B1"),
+        (JAN, "甲组", "B2"),
+    ]
+    rows = market.competitor_reports_listed(found).to_pyarrow().to_pylist()
+    assert sorted((r["period"], r["report_id"]) for r in rows) == [(JAN, "B3"), (FEB, "B4")]

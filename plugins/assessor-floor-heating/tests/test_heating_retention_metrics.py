@@ -6,7 +6,7 @@ from fractions import Fraction as F
 
 from assessor_floor_heating import retention
 from assessor_floor_heating.tables import CUSTOMERS
-from heating_fixtures import D, counted, run
+from heating_fixtures import D, context, counted, run
 
 JAN, FEB = D(2026, 1, 1), D(2026, 2, 1)
 TRANSFER = D(2026, 1, 1)
@@ -90,3 +90,17 @@ def test_inherited_retention_follows_the_customers_on_the_books_at_the_transfer(
         (JAN, "乙组"): (1, 1),
         (FEB, "乙组"): (1, 1),
     }
+
+
+def test_the_evidence_names_the_lost_and_the_kept_customers():
+    # the numerators above: 甲组 lost C1 in January, C2 and C7 in February; the attempts of
+    # January kept C3 (C1's failed, C7's is pending)
+    found = context({CUSTOMERS: CUSTOMER_ROWS}, JAN, FEB)
+    lost = retention.lost_customers(found).to_pyarrow().to_pylist()
+    assert sorted((r["period"], r["subject"], r["customer_id"], r["lost_on"]) for r in lost) == [
+        (JAN, "甲组", "C1", D(2026, 1, 15)),
+        (FEB, "甲组", "C2", D(2026, 2, 1)),
+        (FEB, "甲组", "C7", D(2026, 2, 28)),
+    ]
+    kept = retention.retained_customers(found).to_pyarrow().to_pylist()
+    assert [(r["period"], r["customer_id"]) for r in kept] == [(JAN, "C3")]

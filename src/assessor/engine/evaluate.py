@@ -11,6 +11,7 @@ import attrs
 
 from assessor.data.load import LoadedTable, load_tables
 from assessor.data.sources import find_sources
+from assessor.engine.evidence import Evidence, collect_evidence
 from assessor.errors import AssessorError, Diagnostic, fail
 from assessor.model import scheme as m
 from assessor.model.registry import RATINGS
@@ -30,10 +31,15 @@ _SHOWN = 5
 
 @attrs.frozen
 class Evaluation:
-    """Raw outcome rows (one dict per period, role, subject and item) and the inputs used."""
+    """Raw outcome rows (one dict per period, role, subject and item) and the inputs used.
+
+    ``evidence``: when asked for one subject and period, the records behind the plugin
+    metrics its outcomes read, by metric name (see ``engine.evidence``).
+    """
 
     rows: list[dict[str, Any]]
     inputs: tuple[LoadedTable, ...]
+    evidence: Mapping[str, Evidence] = attrs.field(factory=dict)
 
 
 def install_functions(connection: Any) -> None:
@@ -49,11 +55,14 @@ def evaluate(
     last: m.Period,
     rejects: Path | None = None,
     renames: Mapping[str, Mapping[str, str]] | None = None,
+    evidence_for: tuple[str, m.Period] | None = None,
 ) -> Evaluation:
     """Load the scheme's input tables from ``data`` and compute every outcome row.
 
     With ``rejects``, rows that break their table's rules are written there and left out
     instead of stopping the run. ``renames`` gives the data's own names of declared columns.
+    ``evidence_for`` (a subject and one of the periods) also fetches the records behind the
+    numbers of that subject's outcomes, from the same loaded tables.
     """
     import ibis
 
@@ -81,7 +90,10 @@ def evaluate(
         raise
     rows = table.to_pylist()
     _check_unique_hits(scheme, rows)
-    return Evaluation(rows, tuple(loaded))
+    evidence = {}
+    if evidence_for is not None:
+        evidence = collect_evidence(backend, scheme, *evidence_for, rows)
+    return Evaluation(rows, tuple(loaded), evidence)
 
 
 def _materialised(backend: Any):

@@ -10,7 +10,8 @@ rows (``engine.outcomes``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import attrs
 import ibis
@@ -213,20 +214,8 @@ class Planner:
 
     def plugin_series(self, metric: m.Metric, definition: m.PluginMetric) -> ir.Table:
         """A plugin metric's monthly values, keyed by the role's subjects."""
-        role = self.scheme.role(metric.grain) if metric.grain else None
-        if role is not None and definition.spec.by_subject_value:
-            subject_column = "subject"
-        else:
-            subject_column = role.column if role else None
-        context = MetricContext(
-            self.inputs,
-            subject_column,
-            s.month_date(self.first_month),
-            s.month_date(self.last.last_month),
-            self.scheme.transfer,
-        )
-        arguments = {name: _plain(value) for name, value in definition.arguments}
-        table = definition.spec.compute(context, **arguments)
+        call = plugin_call(self.scheme, self.inputs, metric, self.first_month, self.last.last_month)
+        table = definition.spec.compute(call.context, **call.arguments)
         s.check_plugin_output(definition.spec, table, grain=metric.grain)
         subject = table.subject if metric.grain else ibis.literal(STORE_SUBJECT)
         exact = Exact.of(table.num, table.den)
@@ -451,6 +440,42 @@ class Planner:
             case m.IsDefined(operand=a):
                 return self.value(a, frame).is_defined()
         raise TypeError(f"not a condition: {expr!r}")
+
+
+@attrs.frozen
+class PluginCall:
+    """What a plugin metric's ``compute`` (and ``evidence``) is called with."""
+
+    context: MetricContext
+    arguments: dict[str, Any]
+
+
+def plugin_call(
+    scheme: m.Scheme,
+    inputs: Mapping[str, ir.Table],
+    metric: m.Metric,
+    first_month: m.Month,
+    last_month: m.Month,
+) -> PluginCall:
+    """The context and arguments of a plugin metric for the months ``first_month`` to
+    ``last_month``: the plan and the evidence of ``assessor explain`` build them here, so the
+    rows shown are the rows counted.
+    """
+    definition = metric.definition
+    assert isinstance(definition, m.PluginMetric)
+    role = scheme.role(metric.grain) if metric.grain else None
+    if role is not None and definition.spec.by_subject_value:
+        subject_column = "subject"
+    else:
+        subject_column = role.column if role else None
+    context = MetricContext(
+        inputs,
+        subject_column,
+        s.month_date(first_month),
+        s.month_date(last_month),
+        scheme.transfer,
+    )
+    return PluginCall(context, {name: _plain(value) for name, value in definition.arguments})
 
 
 def _plain(value):

@@ -95,7 +95,9 @@ class _Checker(CardChecks):
         header = self.tree.header
         self.check_plugins(header.uses)
         window = self.check_period(header)
-        self.transfer = self.check_transfer(header.transfer)
+        self.transfer = self.check_transfer(header.period.transfer if header.period else None)
+        effective = self.check_effective(header.effective)
+        self.refuse_adaptations()
         self.collect_names()
         for decl in self.tree.declarations:
             if isinstance(decl, ast.ParamDecl):
@@ -126,7 +128,9 @@ class _Checker(CardChecks):
             title=header.title,
             plugins=tuple(sorted(self.plugins - {BUILTIN_PLUGIN})),
             period_kind=self.period_kind,
-            review_kind=header.review.text if header.review else None,
+            review_kind=header.period.review.text
+            if header.period and header.period.review
+            else None,
             window=window,
             params=tuple(self.params.values()),
             roles=tuple(self.roles.values()),
@@ -134,6 +138,9 @@ class _Checker(CardChecks):
             rules=rules,
             tables=tuple(self.tables[name] for name in sorted(self.tables)),
             transfer=self.transfer,
+            version=header.version.value if header.version else None,
+            effective=effective,
+            bases=tuple(m.Base(b.source, b.title, b.version) for b in self.tree.bases),
             scorecards=tuple(c for c in self.cards.values() if c is not None),
             grades=grades,
             bonuses=bonuses,
@@ -146,8 +153,13 @@ class _Checker(CardChecks):
         return [d for d in self.tree.declarations if isinstance(d, kind)]
 
     def warn_unused(self) -> None:
-        """Parameters and metrics nothing reads are probably left over from an edit."""
+        """Parameters and metrics nothing reads are probably left over from an edit (of this
+        file: what a template declares and this scheme leaves unused is the template's).
+        """
+        mine = self.tree.file
         for param in self.params.values():
+            if param.span.file != mine:
+                continue
             if param.name not in self.used and param.name not in self.overrides:
                 self.warning(
                     "W201",
@@ -156,7 +168,7 @@ class _Checker(CardChecks):
                     "remove it, or use it in a metric or rule",
                 )
         for name, decl in self.metric_decls.items():
-            if name not in self.used and name not in self.failed:
+            if decl.span.file == mine and name not in self.used and name not in self.failed:
                 self.warning(
                     "W202",
                     f"metric {name!r} is not used",
@@ -193,18 +205,55 @@ class _Checker(CardChecks):
             )
             return None
 
+    def check_effective(self, day: ast.Identifier | None) -> datetime.date | None:
+        """``effective 2026-10-01``: the day this version of the scheme takes effect."""
+        if day is None:
+            return None
+        try:
+            return datetime.date.fromisoformat(day.text)
+        except ValueError:
+            self.error(
+                "E238",
+                f"{day.text!r} is not a calendar day",
+                day.span,
+                "write the day the version takes effect as YYYY-MM-DD, e.g. 2026-10-01",
+            )
+            return None
+
+    def refuse_adaptations(self) -> None:
+        """``amend`` and ``drop`` change a template; left over here, there is none to change."""
+        for decl in self.tree.declarations:
+            if isinstance(decl, ast.Amend | ast.Drop):
+                word = "amend" if isinstance(decl, ast.Amend) else "drop"
+                self.error(
+                    "E237",
+                    f"`{word}` changes a template, and this scheme extends none",
+                    decl.span,
+                    'add `extends "<template>"` after the title, or write the declaration in full',
+                )
+
     def check_period(self, header: ast.Header) -> tuple[m.Period, m.Period] | None:
         kinds = ", ".join(m.PERIOD_MONTHS)
-        if header.period.text not in m.PERIOD_MONTHS:
+        clause = header.period
+        if clause is None:
             self.error(
                 "E211",
-                f"period {header.period.text!r} is not supported",
-                header.period.span,
-                suggest(header.period.text, m.PERIOD_MONTHS) or f"periods: {kinds}",
+                "the scheme says no period",
+                header.span,
+                "add e.g. `period month` after the title (a scheme that extends a template "
+                "may leave it out)",
+            )
+            return None
+        if clause.kind.text not in m.PERIOD_MONTHS:
+            self.error(
+                "E211",
+                f"period {clause.kind.text!r} is not supported",
+                clause.kind.span,
+                suggest(clause.kind.text, m.PERIOD_MONTHS) or f"periods: {kinds}",
             )
         else:
-            self.period_kind = header.period.text
-        review = header.review
+            self.period_kind = clause.kind.text
+        review = clause.review
         if review is not None and (
             review.text not in m.PERIOD_MONTHS
             or m.PERIOD_MONTHS[review.text] >= m.PERIOD_MONTHS[self.period_kind]
@@ -216,13 +265,13 @@ class _Checker(CardChecks):
                 "a review is a shorter period than the assessment, e.g. "
                 "`period quarter review month`",
             )
-        if header.window is None:
+        window = clause.window
+        if window is None:
             return None
         first, last = (
-            m.Period.parse(x.text, self.period_kind)
-            for x in (header.window.first, header.window.last)
+            m.Period.parse(x.text, self.period_kind) for x in (window.first, window.last)
         )
-        for period, ident in ((first, header.window.first), (last, header.window.last)):
+        for period, ident in ((first, window.first), (last, window.last)):
             if period is None:
                 self.error(
                     "E211",
@@ -237,7 +286,7 @@ class _Checker(CardChecks):
             self.error(
                 "E211",
                 "the window ends before it starts",
-                header.window.span,
+                window.span,
                 f"write `window {last} .. {first}`",
             )
             return None
@@ -1159,7 +1208,7 @@ class _Checker(CardChecks):
 
 def _declared_names(decl: ast.Declaration) -> list[ast.Identifier]:
     """The names a declaration introduces: a scorecard's own and those of its named items."""
-    if isinstance(decl, ast.RuleDecl | ast.LimitDecl | ast.PoolDecl):
+    if isinstance(decl, ast.RuleDecl | ast.LimitDecl | ast.PoolDecl | ast.Amend | ast.Drop):
         return []
     if isinstance(decl, ast.ScorecardDecl):
         items = [*decl.items, *decl.dimensions]

@@ -185,6 +185,7 @@ class CardChecks:
         if score is None:
             return None
         score = self.clamped(score, options, item.span, name, grain)
+        method = "; ".join([method, *_describe_clamps(item.options)])
         policy = options.get("missing")
         missing = None
         if policy is not None and policy.kind == "default":
@@ -1072,6 +1073,11 @@ def _quantity_text(q: ast.Quantity) -> str:
     unit = q.unit.text if q.unit else ""
     spacer = "" if unit in ("", "%") else " "
     return f"{q.value}{spacer}{unit}"
+
+
+def _describe_clamps(options: tuple[ast.ItemOption, ...]) -> list[str]:
+    """``cap 120`` and ``floor 0`` as written on the item: they change its points."""
+    return [f"{o.kind} {_quantity_text(o.value)}" for o in options if o.value is not None]
 
 
 def _describe_method(method: ast.Method) -> str:

@@ -111,6 +111,15 @@ class MetricSpec:
     for any role drawn from a column of that table, and for the store as a whole.
     ``by_subject_value``: the metric is keyed by a ``subject`` column of its own and serves any
     role whose subjects have those values (the built-in ``kpi``).
+
+    ``evidence(context, **arguments)`` (optional, same signature as ``compute``) returns the
+    records behind the numerator, one row each: an Ibis table with ``period`` and, when the
+    context asks for subjects, ``subject`` (both as in ``compute``), then the columns a person
+    recognises the record by, the most telling first (``customer_id``, ``visit_date``,
+    ``visit_id``, ``advisor_group``). For a period and subject it has exactly as many rows as
+    ``compute``'s ``num``, so a metric that has it should build both from one function that
+    marks the rows. ``evidence_zh`` / ``evidence_en`` name the records (流失客户 / lost
+    customers); ``assessor explain`` lists them under the outcomes that read the metric.
     """
 
     name: str
@@ -130,6 +139,10 @@ class MetricSpec:
     needs_transfer: bool = False
     # the columns of the subject table it can group by (None: any)
     subject_columns: tuple[str, ...] | None = None
+    # the records behind the numerator (see above), and what they are called
+    evidence: Callable[..., Any] | None = None
+    evidence_zh: str = ""
+    evidence_en: str = ""
 
     @property
     def qualified_name(self) -> str:

@@ -567,6 +567,17 @@ class Pool:
 
 
 @attrs.frozen
+class Base:
+    """A template a scheme extends: where it came from (a template id or a file), its title
+    and its version.
+    """
+
+    source: str
+    title: str
+    version: str | None
+
+
+@attrs.frozen
 class Scheme:
     """A whole checked scheme. ``metrics`` are in dependency order."""
 
@@ -587,6 +598,11 @@ class Scheme:
     pools: tuple[Pool, ...] = ()
     # the day of the equity transfer, when the scheme declares one
     transfer: datetime.date | None = None
+    # `version "2"` and `effective 2026-10-01`, recorded with every result
+    version: str | None = None
+    effective: datetime.date | None = None
+    # the templates it extends, nearest first
+    bases: tuple[Base, ...] = ()
 
     def metric(self, name: str) -> Metric:
         """The metric of that name (the checker guarantees it exists)."""

@@ -177,17 +177,32 @@ class Window:
 
 
 @attrs.frozen
+class PeriodClause:
+    """``period quarter review month window A .. B transfer 2026-01-01``."""
+
+    kind: Identifier
+    review: Identifier | None
+    window: Window | None
+    # ``transfer 2026-01-01`` as written
+    transfer: Identifier | None
+    span: Span
+
+
+@attrs.frozen
 class Header:
-    """``scheme "title" uses p1, p2 period quarter review month window A .. B``."""
+    """``scheme "title" extends "t" version "2" effective 2026-10-01 uses p1, p2 period ...``.
+
+    Only a scheme that extends a template may leave out its period: it then has the
+    template's.
+    """
 
     title: str
     uses: tuple[Identifier, ...]
-    period: Identifier
-    review: Identifier | None
-    window: Window | None
+    period: PeriodClause | None
     span: Span
-    # ``transfer 2026-01-01`` as written
-    transfer: Identifier | None = None
+    extends: Text | None = None
+    version: Text | None = None
+    effective: Identifier | None = None
 
 
 @attrs.frozen
@@ -507,6 +522,28 @@ class PoolDecl:
     span: Span
 
 
+@attrs.frozen
+class Amend:
+    """``amend card.service.response weight 25% bands ...``: a template's scorecard item with
+    its weight, method or options replaced. ``path`` names the scorecard, then the dimension
+    and item (by name or label).
+    """
+
+    path: tuple[Identifier | Text, ...]
+    weight: Quantity | None
+    method: Method | None
+    options: tuple[ItemOption, ...]
+    span: Span
+
+
+@attrs.frozen
+class Drop:
+    """``drop name, other``: leave out declarations of the template this scheme extends."""
+
+    names: tuple[Identifier, ...]
+    span: Span
+
+
 Declaration = (
     ParamDecl
     | RoleDecl
@@ -517,13 +554,26 @@ Declaration = (
     | BonusDecl
     | LimitDecl
     | PoolDecl
+    | Amend
+    | Drop
 )
 
 
 @attrs.frozen
+class Base:
+    """A template a scheme extends, as found: ``source`` as the scheme names it."""
+
+    source: str
+    title: str
+    version: str | None
+
+
+@attrs.frozen
 class SchemeText:
-    """A whole parsed scheme file."""
+    """A whole parsed scheme file, or a scheme merged with the templates it extends."""
 
     file: str
     header: Header
     declarations: tuple[Declaration, ...]
+    # after merging: the templates it extends, nearest first
+    bases: tuple[Base, ...] = ()

@@ -10,11 +10,13 @@ The canonical layout
 
 Lines and indentation (2 spaces a level):
 
-- Header: ``scheme "title"``, then ``uses a, b`` and ``period quarter  review month  window
+- Header: ``scheme "title"`` (with ``extends "template" version "2" effective 2026-10-01``
+  on the same line), then ``uses a, b`` and ``period quarter  review month  window
   2026-01 .. 2026-12`` indented 2 (the period parts on one line, two spaces apart), and
   ``transfer 2026-01-01`` on a line of its own, indented 2.
 - One blank line between top-level declarations. Consecutive ``param`` lines, consecutive
-  ``role`` lines and consecutive one-line ``metric`` lines are not forced apart: between them a
+  ``role`` lines, consecutive one-line ``metric`` lines and consecutive ``amend`` or ``drop``
+  lines (each one line) are not forced apart: between them a
   blank line is kept where the source had one (or more), and none is added.
 - ``param`` and ``role``: one line each. A run of two or more ``role`` lines not separated by a
   blank line is aligned in columns (name, label, source; display width, Chinese characters
@@ -82,7 +84,7 @@ INDENT = 2
 Node = Tree | Token
 _COMMENT = re.compile(r"#[^\n]*")
 # Top-level declarations of these kinds may stand together without a blank line between.
-_GROUPABLE = frozenset({"param", "role", "metric"})
+_GROUPABLE = frozenset({"param", "role", "metric", "amend", "drop"})
 # Scorecard parts that keep a blank line before them where the source had one.
 _SPACED_PARTS = frozenset({"dimension", "indicator", "rubric", "deduct", "veto"})
 _OPTIONS = frozenset({"option_missing", "option_cap", "option_floor"})

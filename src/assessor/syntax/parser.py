@@ -176,17 +176,32 @@ class _ToAst(Transformer):
     def start(self, meta, header, *declarations):
         return ast.SchemeText(self.file, header, tuple(declarations))
 
-    def header(self, meta, title, uses, period):
-        kind, review, window, transfer = period
+    def header(self, meta, title, extends, version, effective, uses, period):
         return ast.Header(
-            _unquote(title), uses or (), kind, review, window, _span(meta, self.file), transfer
+            _unquote(title),
+            uses or (),
+            period,
+            _span(meta, self.file),
+            extends,
+            version,
+            effective,
         )
+
+    def extends(self, meta, source):
+        return ast.Text(_unquote(source), _span(source, self.file))
+
+    def version(self, meta, token):
+        text = _unquote(token) if token.type == "STRING" else str(token)
+        return ast.Text(text, _span(token, self.file))
+
+    def effective(self, meta, day):
+        return self._id(day)
 
     def uses(self, meta, *names):
         return tuple(self._id(n) for n in names)
 
     def period(self, meta, kind, review, window, transfer):
-        return self._id(kind), review, window, transfer
+        return ast.PeriodClause(self._id(kind), review, window, transfer, _span(meta, self.file))
 
     def transfer(self, meta, day):
         return self._id(day)
@@ -312,6 +327,23 @@ class _ToAst(Transformer):
 
     def weight(self, meta, value):
         return value
+
+    # adapting a template
+
+    def amend(self, meta, path, *parts):
+        weight = next((p for p in parts if isinstance(p, ast.Quantity)), None)
+        method = next((p for p in parts if isinstance(p, ast.Method)), None)
+        options = _of(parts, ast.ItemOption)
+        return ast.Amend(path, weight, method, options, _span(meta, self.file))
+
+    def path(self, meta, *segments):
+        return tuple(
+            ast.Text(_unquote(s), _span(s, self.file)) if s.type == "STRING" else self._id(s)
+            for s in segments
+        )
+
+    def drop(self, meta, *names):
+        return ast.Drop(tuple(self._id(n) for n in names), _span(meta, self.file))
 
     def option_missing(self, meta, policy):
         return ast.ItemOption("missing", policy, None, _span(meta, self.file))

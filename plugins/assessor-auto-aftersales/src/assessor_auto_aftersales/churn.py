@@ -21,8 +21,12 @@ def _add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
-def churn_rate(context: Any, lapse_months: int) -> Any:
-    """Lost customers / visits of the lapse month, per period (and subject, when asked)."""
+def _marked(context: Any, lapse_months: int) -> Any:
+    """Every visit that can decide a requested month, with ``period`` (the month its customer
+    would count as lost in), ``lost`` (1 when it is the customer's last visit of its month and
+    no visit follows up to the end of ``period``, else 0) and, when asked, ``subject``.
+    The rate counts these rows; its evidence lists those with ``lost`` = 1.
+    """
     import ibis
 
     visits = context.table("visits")
@@ -43,10 +47,23 @@ def churn_rate(context: Any, lapse_months: int) -> Any:
         ),
         lost=ibis.ifelse(last_of_month & gone, 1, 0),
     )
-    keys = ["period"]
     if context.subject_column is not None:
         marked = marked.filter(marked[context.subject_column].notnull())
         marked = marked.mutate(subject=marked[context.subject_column])
-        keys.append("subject")
-    counts = marked.group_by(keys).aggregate(num=marked.lost.sum(), den=marked.count())
+    return marked
+
+
+def churn_rate(context: Any, lapse_months: int) -> Any:
+    """Lost customers / visits of the lapse month, per period (and subject, when asked)."""
+    marked = _marked(context, lapse_months)
+    counts = marked.group_by(context.keys).aggregate(num=marked.lost.sum(), den=marked.count())
     return counts.filter(counts.period <= context.last_period)
+
+
+def lost_customers(context: Any, lapse_months: int) -> Any:
+    """The rate's evidence: each lost customer with its deciding (last) visit's date, number
+    and advisor group, per period (and subject, when asked).
+    """
+    marked = _marked(context, lapse_months)
+    lost = marked.filter((marked.lost == 1) & (marked.period <= context.last_period))
+    return lost.select(*context.keys, "customer_id", "visit_date", "visit_id", "advisor_group")

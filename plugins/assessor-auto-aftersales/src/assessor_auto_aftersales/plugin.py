@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from assessor import api
 from assessor_auto_aftersales import sales, service, tables
-from assessor_auto_aftersales.churn import churn_rate
+from assessor_auto_aftersales.churn import churn_rate, lost_customers
 
 DOMAIN = "auto_aftersales"
 
@@ -82,6 +82,9 @@ def assessor_metrics() -> list[api.MetricSpec]:
             ),
             compute=churn_rate,
             description="customers lost in the month / visits in the month `lapse_months` earlier",
+            evidence=lost_customers,
+            evidence_zh="流失客户",
+            evidence_en="lost customers",
         ),
         *_service_metrics(),
         *_sales_metrics(),
@@ -105,6 +108,9 @@ def _service_metrics() -> list[api.MetricSpec]:
             inputs=(tables.TICKETS,),
             params=(_hours("time limit from opening to the first response"),),
             compute=service.response_within,
+            evidence=service.answered_tickets,
+            evidence_zh="时限内响应的工单",
+            evidence_en="tickets answered in time",
             description="tickets first answered within `hours` of opening / tickets opened",
             **on_tickets,
         ),
@@ -115,6 +121,9 @@ def _service_metrics() -> list[api.MetricSpec]:
             inputs=(tables.TICKETS,),
             params=(_hours("time limit from opening to the resolution"),),
             compute=service.resolution_within,
+            evidence=service.resolved_tickets,
+            evidence_zh="时限内解决的工单",
+            evidence_en="tickets resolved in time",
             description="tickets resolved within `hours` of opening / tickets opened",
             **on_tickets,
         ),
@@ -125,6 +134,9 @@ def _service_metrics() -> list[api.MetricSpec]:
             inputs=(tables.TICKETS,),
             params=(),
             compute=service.first_contact_resolution,
+            evidence=service.first_contact_tickets,
+            evidence_zh="一次解决的工单",
+            evidence_en="tickets resolved at the first contact",
             description="tickets resolved at the first contact / tickets opened",
             **on_tickets,
         ),
@@ -147,6 +159,9 @@ def _service_metrics() -> list[api.MetricSpec]:
             inputs=(tables.CALLS,),
             params=(),
             compute=service.answer_rate,
+            evidence=service.answered_calls,
+            evidence_zh="已接听来电",
+            evidence_en="calls answered",
             description="incoming calls answered / incoming calls (per team or store)",
             # calls are logged per team, not per agent
             subject_columns=("team",),
@@ -170,6 +185,9 @@ def _service_metrics() -> list[api.MetricSpec]:
                 ),
             ),
             compute=service.complaints,
+            evidence=service.complaints_of_class,
+            evidence_zh="责任投诉",
+            evidence_en="complaints",
             description="complaints of one class dated in the month (no row: none)",
             shows_fraction=False,
         ),
@@ -180,6 +198,9 @@ def _service_metrics() -> list[api.MetricSpec]:
             inputs=(tables.COMPLAINTS, tables.TICKETS),
             params=(),
             compute=service.complaint_rate,
+            evidence=service.complaints_filed,
+            evidence_zh="责任投诉",
+            evidence_en="complaints",
             description="responsibility complaints dated in the month / tickets opened in it",
             **on_tickets,
         ),
@@ -200,6 +221,9 @@ def _sales_metrics() -> list[api.MetricSpec]:
             "客户流失率（销售）",
             "customer churn (sales)",
             compute=sales.sales_churn_rate,
+            evidence=sales.lost_customers,
+            evidence_zh="流失客户",
+            evidence_en="lost customers",
             description="customers lost in the month / customers on the books at its start",
             **common,
         ),

@@ -20,8 +20,11 @@ from assessor import api
 from assessor_auto_aftersales.tables import SALES_CUSTOMERS
 
 
-def sales_churn_rate(context: Any) -> Any:
-    """客户流失率: customers lost in the month / customers on the books at its start."""
+def _marked(context: Any) -> Any:
+    """Per requested month, the customers on the books at its start, with ``lost`` (1 when
+    lost in the month, else 0) and, when asked, ``subject``: the rate counts these rows, its
+    evidence lists those with ``lost`` = 1.
+    """
     import ibis
 
     customers = context.table(SALES_CUSTOMERS)
@@ -42,12 +45,25 @@ def sales_churn_rate(context: Any) -> Any:
     pairs = pairs.filter(on_books)
     lost = pairs.lost_on.notnull() & (pairs.lost_on < month_end)
     marked = pairs.mutate(lost=ibis.ifelse(lost, 1, 0))
-    keys = ["period"]
     if context.subject_column is not None:
         marked = marked.filter(marked[context.subject_column].notnull())
         marked = marked.mutate(subject=marked[context.subject_column].cast("string"))
-        keys.append("subject")
-    return marked.group_by(keys).aggregate(num=marked.lost.sum(), den=marked.count())
+    return marked
+
+
+def sales_churn_rate(context: Any) -> Any:
+    """客户流失率: customers lost in the month / customers on the books at its start."""
+    marked = _marked(context)
+    return marked.group_by(context.keys).aggregate(num=marked.lost.sum(), den=marked.count())
+
+
+def lost_customers(context: Any) -> Any:
+    """The rate's evidence (流失客户): each customer lost in the month, with its salesperson
+    and the dates it was won and lost.
+    """
+    marked = _marked(context)
+    lost = marked.filter(marked.lost == 1)
+    return lost.select(*context.keys, "customer_id", "lost_on", "since", "salesperson")
 
 
 def inherited_retention(context: Any) -> Any:

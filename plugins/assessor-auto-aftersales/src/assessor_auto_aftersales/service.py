@@ -19,39 +19,74 @@ from assessor_auto_aftersales.tables import CALLS, COMPLAINT_CLASSES, COMPLAINTS
 # Satisfaction scores are decimals; read in billionths (the loader keeps 9 decimals), their
 # sum over the count of scores is the exact mean.
 SCORE_SCALE = 10**9
+# what a person recognises a ticket or a complaint by, in the evidence of a metric
+_TICKET = ("ticket_id", "customer_id", "agent", "opened_at")
+_COMPLAINT = ("complaint_id", "complaint_date", "agent")
 
 
-def _share(context: Any, rows: Any, hit: Any) -> Any:
-    """Per period (and subject): rows where ``hit`` holds / all rows."""
+def _marked(rows: Any, hit: Any) -> Any:
+    """The rows with ``hit``: 1 where the condition holds, else 0 (a rate counts both, its
+    evidence lists the hits).
+    """
     import ibis
 
-    marked = rows.mutate(hit=ibis.ifelse(hit, 1, 0))
+    return rows.mutate(hit=ibis.ifelse(hit, 1, 0))
+
+
+def _share(context: Any, marked: Any) -> Any:
+    """Per period (and subject): marked rows with a hit / all marked rows."""
     return marked.group_by(context.keys).aggregate(num=marked.hit.sum(), den=marked.count())
 
 
+def _hits(context: Any, marked: Any, *columns: str) -> Any:
+    """A rate's evidence: the marked rows with a hit, as ``period, [subject], columns``."""
+    hits = marked.filter(marked.hit == 1)
+    return hits.select(*context.keys, *columns)
+
+
 def _within(context: Any, done_column: str, hours: int | Fraction) -> Any:
-    """Tickets whose ``done_column`` is at most ``hours`` after opening / tickets opened."""
+    """The month's tickets, a hit when ``done_column`` is at most ``hours`` after opening."""
     rows = context.monthly(TICKETS, "opened_at")
     limit = Fraction(hours) * 3600  # seconds, exactly: compare elapsed * den <= num
     elapsed = rows[done_column].epoch_seconds() - rows.opened_at.epoch_seconds()
     hit = rows[done_column].notnull() & (elapsed * limit.denominator <= limit.numerator)
-    return _share(context, rows, hit)
+    return _marked(rows, hit)
 
 
 def response_within(context: Any, hours: int | Fraction) -> Any:
     """响应及时率: tickets first answered within ``hours`` of opening / tickets opened."""
-    return _within(context, "first_response_at", hours)
+    return _share(context, _within(context, "first_response_at", hours))
+
+
+def answered_tickets(context: Any, hours: int | Fraction) -> Any:
+    """Evidence of ``response_within``: the tickets first answered within ``hours``."""
+    marked = _within(context, "first_response_at", hours)
+    return _hits(context, marked, *_TICKET, "first_response_at")
 
 
 def resolution_within(context: Any, hours: int | Fraction) -> Any:
     """问题解决率（时限内）: tickets resolved within ``hours`` of opening / tickets opened."""
-    return _within(context, "resolved_at", hours)
+    return _share(context, _within(context, "resolved_at", hours))
+
+
+def resolved_tickets(context: Any, hours: int | Fraction) -> Any:
+    """Evidence of ``resolution_within``: the tickets resolved within ``hours``."""
+    return _hits(context, _within(context, "resolved_at", hours), *_TICKET, "resolved_at")
+
+
+def _first_contact(context: Any) -> Any:
+    rows = context.monthly(TICKETS, "opened_at")
+    return _marked(rows, rows.first_contact_resolved == YES)
 
 
 def first_contact_resolution(context: Any) -> Any:
     """一次响应解决率: tickets resolved at the first contact / tickets opened."""
-    rows = context.monthly(TICKETS, "opened_at")
-    return _share(context, rows, rows.first_contact_resolved == YES)
+    return _share(context, _first_contact(context))
+
+
+def first_contact_tickets(context: Any) -> Any:
+    """Evidence of ``first_contact_resolution``: the tickets resolved at the first contact."""
+    return _hits(context, _first_contact(context), *_TICKET, "resolved_at")
 
 
 def satisfaction(context: Any) -> Any:
@@ -65,10 +100,19 @@ def satisfaction(context: Any) -> Any:
     )
 
 
+def _calls(context: Any) -> Any:
+    rows = context.monthly(CALLS, "called_at")
+    return _marked(rows, rows.answered == YES)
+
+
 def answer_rate(context: Any) -> Any:
     """接听率: incoming calls answered / incoming calls."""
-    rows = context.monthly(CALLS, "called_at")
-    return _share(context, rows, rows.answered == YES)
+    return _share(context, _calls(context))
+
+
+def answered_calls(context: Any) -> Any:
+    """Evidence of ``answer_rate``: the calls answered."""
+    return _hits(context, _calls(context), "call_id", "called_at")
 
 
 def complaint_class_name(complaint_class: int) -> str:
@@ -78,14 +122,23 @@ def complaint_class_name(complaint_class: int) -> str:
     return COMPLAINT_CLASSES[complaint_class - 1]
 
 
+def _of_class(context: Any, complaint_class: int) -> Any:
+    rows = context.monthly(COMPLAINTS, "complaint_date")
+    return rows.filter(rows.complaint_class == complaint_class_name(complaint_class))
+
+
 def complaints(context: Any, complaint_class: int) -> Any:
     """责任投诉件数: responsibility complaints of one class dated in the month."""
     import ibis
 
-    rows = context.monthly(COMPLAINTS, "complaint_date")
-    rows = rows.filter(rows.complaint_class == complaint_class_name(complaint_class))
+    rows = _of_class(context, complaint_class)
     counts = rows.group_by(context.keys).aggregate(num=rows.count())
     return counts.mutate(den=ibis.literal(1, type="int64"))
+
+
+def complaints_of_class(context: Any, complaint_class: int) -> Any:
+    """Evidence of ``complaints``: the complaints of the class dated in the month."""
+    return _of_class(context, complaint_class).select(*context.keys, *_COMPLAINT)
 
 
 def complaint_rate(context: Any) -> Any:
@@ -99,3 +152,11 @@ def complaint_rate(context: Any) -> Any:
     filed = found.group_by(keys).aggregate(num=found.count())
     joined = opened.left_join(filed, keys)
     return joined.select(*[opened[k] for k in keys], num=joined.num.fill_null(0), den=joined.den)
+
+
+def complaints_filed(context: Any) -> Any:
+    """Evidence of ``complaint_rate``: the month's complaints of every class. A month with
+    complaints but no tickets lists them although the rate is n/a.
+    """
+    found = context.monthly(COMPLAINTS, "complaint_date")
+    return found.select(*context.keys, *_COMPLAINT, "complaint_class")

@@ -28,8 +28,21 @@ def share_by_team(rows: Any, context: Any) -> Any:
     The metrics are keyed by their own ``team`` column: a scheme's role matches its subjects
     with those values, whichever table the role is drawn from.
     """
+    rows, keys = _by_team(rows, context)
+    return rows.group_by(keys).aggregate(num=rows.hit.sum(), den=rows.count())
+
+
+def hits_by_team(rows: Any, context: Any, *columns: str) -> Any:
+    """The evidence of ``share_by_team``: the rows with ``hit`` = 1, as ``period``, the team
+    as ``subject`` (when asked) and ``columns``.
+    """
+    rows, keys = _by_team(rows.filter(rows.hit == 1), context)
+    return rows.select(*keys, *columns)
+
+
+def _by_team(rows: Any, context: Any) -> tuple[Any, list[str]]:
     keys = ["period"]
     if context.subject_column is not None:
         rows = rows.mutate(subject=rows.team.cast("string"))
         keys.append("subject")
-    return rows.group_by(keys).aggregate(num=rows.hit.sum(), den=rows.count())
+    return rows, keys

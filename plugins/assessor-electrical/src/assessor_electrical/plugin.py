@@ -50,6 +50,9 @@ def assessor_metrics() -> list[api.MetricSpec]:
             subject_table=REQUESTS,
             params=(_whole("hours", api.Unit.HOURS, "time allowed for the first response"),),
             compute=service.response_rate,
+            evidence=service.answered_requests,
+            evidence_zh="按时响应的服务请求",
+            evidence_en="requests answered in time",
             description="requests answered within `hours` / requests whose time limit "
             "ran out in the month",
             by_subject_value=True,
@@ -63,6 +66,9 @@ def assessor_metrics() -> list[api.MetricSpec]:
             subject_table=COMPLAINTS,
             params=(_whole("days", api.Unit.DAYS, "time allowed to resolve a complaint"),),
             compute=service.complaints_resolved_within,
+            evidence=service.resolved_in_time,
+            evidence_zh="按时解决的投诉",
+            evidence_en="complaints resolved in time",
             description="complaints closed as resolved within `days` / complaints whose "
             "time limit ran out in the month",
             by_subject_value=True,
@@ -76,6 +82,9 @@ def assessor_metrics() -> list[api.MetricSpec]:
             subject_table=COMPLAINTS,
             params=(),
             compute=service.complaint_resolution,
+            evidence=service.resolved_complaints,
+            evidence_zh="已解决的投诉",
+            evidence_en="complaints resolved",
             description="complaints closed in the month and resolved / complaints closed "
             "in the month",
             by_subject_value=True,

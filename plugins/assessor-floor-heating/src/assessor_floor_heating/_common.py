@@ -3,6 +3,8 @@
 Every metric places rows in months by one of their dates, keeps the months the engine asked
 for, groups per month (and per subject, when the scheme asks for one) and returns an exact
 ``num / den`` of integers. A month without rows gives no row, which the scheme sees as n/a.
+A metric's evidence (the records behind its numerator) is built from the same rows and the
+same condition as the metric, through ``hits`` and ``listed``.
 """
 
 from __future__ import annotations
@@ -16,12 +18,24 @@ SCORE_SCALE = 10**9
 SECONDS_PER_HOUR = 3600
 
 
-def share(context: Any, rows: Any, hit: Any) -> Any:
-    """Per month (and subject): the rows where ``hit`` holds / all rows."""
+def _marked(rows: Any, hit: Any) -> Any:
     import ibis
 
-    marked = rows.mutate(hit=ibis.ifelse(hit, 1, 0))
+    return rows.mutate(hit=ibis.ifelse(hit, 1, 0))
+
+
+def share(context: Any, rows: Any, hit: Any) -> Any:
+    """Per month (and subject): the rows where ``hit`` holds / all rows."""
+    marked = _marked(rows, hit)
     return marked.group_by(context.keys).aggregate(num=marked.hit.sum(), den=marked.count())
+
+
+def hits(context: Any, rows: Any, hit: Any, *columns: str) -> Any:
+    """The evidence of ``share(context, rows, hit)``: the rows where ``hit`` holds, as
+    ``period, [subject], columns``.
+    """
+    marked = _marked(rows, hit)
+    return listed(context, marked.filter(marked.hit == 1), *columns)
 
 
 def count(context: Any, rows: Any) -> Any:
@@ -30,6 +44,11 @@ def count(context: Any, rows: Any) -> Any:
 
     counts = rows.group_by(context.keys).aggregate(num=rows.count())
     return counts.mutate(den=ibis.literal(1, type="int64"))
+
+
+def listed(context: Any, rows: Any, *columns: str) -> Any:
+    """The evidence of ``count(context, rows)``: the rows, as ``period, [subject], columns``."""
+    return rows.select(*context.keys, *columns)
 
 
 def mean_mark(context: Any, rows: Any, column: str, factor: int = 1) -> Any:
@@ -63,7 +82,11 @@ def within_hours(context: Any, rows: Any, start: str, end: str, hours: int | Fra
     """Per month (and subject): rows whose ``end`` is at most ``hours`` after ``start`` / all
     rows. A blank ``end`` (not done yet) is not within.
     """
+    return share(context, rows, within(rows, start, end, hours))
+
+
+def within(rows: Any, start: str, end: str, hours: int | Fraction) -> Any:
+    """True where ``end`` is at most ``hours`` after ``start`` (false for a blank ``end``)."""
     limit = Fraction(hours) * SECONDS_PER_HOUR  # compare elapsed * den <= num, exactly
     elapsed = elapsed_seconds(rows[start], rows[end])
-    hit = rows[end].notnull() & (elapsed * limit.denominator <= limit.numerator)
-    return share(context, rows, hit)
+    return rows[end].notnull() & (elapsed * limit.denominator <= limit.numerator)

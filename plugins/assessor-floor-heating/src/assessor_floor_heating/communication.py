@@ -17,18 +17,36 @@ def internal_response_hours(context: Any) -> Any:
     return c.mean_hours(context, rows, "raised_at", "answered_at")
 
 
+def _calls(context: Any) -> tuple[Any, Any]:
+    rows = context.monthly(CALLS, "called_at")
+    return rows, rows.answered == YES
+
+
 def call_answer_rate(context: Any) -> Any:
     """5.2.2 客户沟通效率（电话接通率）: calls answered / calls received in the month."""
-    rows = context.monthly(CALLS, "called_at")
-    return c.share(context, rows, rows.answered == YES)
+    return c.share(context, *_calls(context))
+
+
+def answered_calls(context: Any) -> Any:
+    """Evidence of ``call_answer_rate``: the calls answered."""
+    return c.hits(context, *_calls(context), "call_id", "called_at")
+
+
+def _emails(context: Any, hours: int | Fraction) -> tuple[Any, Any]:
+    rows = context.monthly(EMAILS, "received_at")
+    return rows, c.within(rows, "received_at", "replied_at", hours)
 
 
 def email_reply_within(context: Any, hours: int | Fraction) -> Any:
     """5.2.2 客户沟通效率（邮件回复速度）: e-mails replied to within ``hours`` / e-mails
     received in the month (one not replied to is not within).
     """
-    rows = context.monthly(EMAILS, "received_at")
-    return c.within_hours(context, rows, "received_at", "replied_at", hours)
+    return c.share(context, *_emails(context, hours))
+
+
+def emails_replied(context: Any, hours: int | Fraction) -> Any:
+    """Evidence of ``email_reply_within``: the e-mails replied to within ``hours``."""
+    return c.hits(context, *_emails(context, hours), "email_id", "received_at", "replied_at")
 
 
 def channel_satisfaction(context: Any) -> Any:

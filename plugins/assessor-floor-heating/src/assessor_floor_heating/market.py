@@ -10,17 +10,32 @@ from assessor_floor_heating.tables import COMPETITOR, NEEDS, REPORTS, RESEARCH
 
 def _reports(context: Any, kind: str) -> Any:
     rows = context.monthly(REPORTS, "submitted_on")
-    return c.count(context, rows.filter(rows.kind == kind))
+    return rows.filter(rows.kind == kind)
+
+
+def _listed(context: Any, kind: str) -> Any:
+    """Evidence: the reports of the kind handed in in the month."""
+    return c.listed(context, _reports(context, kind), "report_id", "submitted_on", "author")
 
 
 def research_reports(context: Any) -> Any:
     """4.2.1 市场调研报告数量: market research reports handed in in the month."""
-    return _reports(context, RESEARCH)
+    return c.count(context, _reports(context, RESEARCH))
+
+
+def research_reports_listed(context: Any) -> Any:
+    """Evidence of ``research_reports``: the reports."""
+    return _listed(context, RESEARCH)
 
 
 def competitor_reports(context: Any) -> Any:
     """4.2.2 竞争对手分析报告数量: competitor analyses handed in in the month."""
-    return _reports(context, COMPETITOR)
+    return c.count(context, _reports(context, COMPETITOR))
+
+
+def competitor_reports_listed(context: Any) -> Any:
+    """Evidence of ``competitor_reports``: the analyses."""
+    return _listed(context, COMPETITOR)
 
 
 def needs_response_days(context: Any) -> Any:

@@ -87,6 +87,9 @@ def _satisfaction_metrics() -> list[api.MetricSpec]:
             satisfaction.response_within,
             "tickets first answered within `hours` of opening / tickets opened in the month",
             params=(_hours("time limit from opening a ticket to its first response"),),
+            evidence=satisfaction.answered_tickets,
+            evidence_zh="时限内响应的工单",
+            evidence_en="tickets answered in time",
         ),
         _metric(
             "quality_score",
@@ -147,6 +150,9 @@ def _quality_metrics() -> list[api.MetricSpec]:
             (tables.COMPLAINTS,),
             quality.major_complaints,
             "major complaints dated in the month (no row: none)",
+            evidence=quality.major_complaints_listed,
+            evidence_zh="重大投诉",
+            evidence_en="major complaints",
         ),
     ]
 
@@ -163,6 +169,9 @@ def _retention_metrics() -> list[api.MetricSpec]:
             on_customers,
             retention.churn_rate,
             "customers lost in the month / customers on the books at its start",
+            evidence=retention.lost_customers,
+            evidence_zh="流失客户",
+            evidence_en="lost customers",
         ),
         _metric(
             "retention_success_rate",
@@ -172,6 +181,9 @@ def _retention_metrics() -> list[api.MetricSpec]:
             on_customers,
             retention.retention_success_rate,
             "retention attempts of the month that kept the customer / attempts of the month",
+            evidence=retention.retained_customers,
+            evidence_zh="挽留成功的客户",
+            evidence_en="customers kept",
         ),
         _metric(
             "inherited_retention",
@@ -199,6 +211,9 @@ def _market_metrics() -> list[api.MetricSpec]:
             on_reports,
             market.research_reports,
             "market research reports handed in in the month (no row: none)",
+            evidence=market.research_reports_listed,
+            evidence_zh="市场调研报告",
+            evidence_en="market research reports",
         ),
         _metric(
             "competitor_reports",
@@ -208,6 +223,9 @@ def _market_metrics() -> list[api.MetricSpec]:
             on_reports,
             market.competitor_reports,
             "competitor analyses handed in in the month (no row: none)",
+            evidence=market.competitor_reports_listed,
+            evidence_zh="竞争对手分析报告",
+            evidence_en="competitor analyses",
         ),
         _metric(
             "needs_response_days",
@@ -243,6 +261,9 @@ def _communication_metrics() -> list[api.MetricSpec]:
             (tables.CALLS,),
             communication.call_answer_rate,
             "calls answered / calls received in the month",
+            evidence=communication.answered_calls,
+            evidence_zh="已接通来电",
+            evidence_en="calls answered",
         ),
         _metric(
             "email_reply_within",
@@ -253,6 +274,9 @@ def _communication_metrics() -> list[api.MetricSpec]:
             communication.email_reply_within,
             "e-mails replied to within `hours` of receipt / e-mails received in the month",
             params=(_hours("time limit from receiving an e-mail to the reply"),),
+            evidence=communication.emails_replied,
+            evidence_zh="时限内回复的邮件",
+            evidence_en="e-mails replied to in time",
         ),
         _metric(
             "channel_satisfaction",
@@ -277,6 +301,9 @@ def _teamwork_metrics() -> list[api.MetricSpec]:
             (tables.TRAINING,),
             teamwork.training_participation,
             "invitations to the month's training sessions attended / invitations",
+            evidence=teamwork.attended_sessions,
+            evidence_zh="参加的培训",
+            evidence_en="sessions attended",
         ),
         _metric(
             "project_completion_rate",
@@ -286,6 +313,9 @@ def _teamwork_metrics() -> list[api.MetricSpec]:
             (tables.PROJECTS,),
             teamwork.project_completion_rate,
             "projects due in the month completed by their due date / projects due in it",
+            evidence=teamwork.projects_on_time,
+            evidence_zh="按期完成的项目",
+            evidence_en="projects completed on time",
         ),
         _metric(
             "cohesion_index",

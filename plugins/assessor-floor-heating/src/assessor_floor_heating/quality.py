@@ -32,7 +32,16 @@ def attitude_score(context: Any) -> Any:
     return c.mean_mark(context, context.monthly(SURVEYS, "surveyed_on"), "attitude_score")
 
 
+def _major(context: Any) -> Any:
+    rows = context.monthly(COMPLAINTS, "complaint_date")
+    return rows.filter(rows.severity == MAJOR)
+
+
 def major_complaints(context: Any) -> Any:
     """重大投诉件数: major complaints dated in the month (no row: none)."""
-    rows = context.monthly(COMPLAINTS, "complaint_date")
-    return c.count(context, rows.filter(rows.severity == MAJOR))
+    return c.count(context, _major(context))
+
+
+def major_complaints_listed(context: Any) -> Any:
+    """Evidence of ``major_complaints``: the complaints, with the customer and the date."""
+    return c.listed(context, _major(context), "complaint_id", "customer_id", "complaint_date")

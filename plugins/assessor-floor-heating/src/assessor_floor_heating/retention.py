@@ -17,8 +17,10 @@ from assessor_floor_heating import _common as c
 from assessor_floor_heating.tables import CUSTOMERS, RETAINED
 
 
-def churn_rate(context: Any) -> Any:
-    """3.2.1 客户流失率: customers lost in the month / customers on the books at its start."""
+def _on_books(context: Any) -> tuple[Any, Any]:
+    """Per requested month, the customers on the books at its start, and whether each was
+    lost in the month.
+    """
     import ibis
 
     customers = context.table(CUSTOMERS)
@@ -33,16 +35,34 @@ def churn_rate(context: Any) -> Any:
     on_books = (pairs.since < start) & (pairs.lost_on.isnull() | (pairs.lost_on >= start))
     pairs = context.with_subject(pairs.filter(on_books))
     month_end = (pairs.period + ibis.interval(months=1)).cast("date")
-    lost = pairs.lost_on.notnull() & (pairs.lost_on < month_end)
-    return c.share(context, pairs, lost)
+    return pairs, pairs.lost_on.notnull() & (pairs.lost_on < month_end)
+
+
+def churn_rate(context: Any) -> Any:
+    """3.2.1 客户流失率: customers lost in the month / customers on the books at its start."""
+    return c.share(context, *_on_books(context))
+
+
+def lost_customers(context: Any) -> Any:
+    """Evidence of ``churn_rate``: the customers lost in the month, when and why."""
+    return c.hits(context, *_on_books(context), "customer_id", "lost_on", "lost_reason")
+
+
+def _attempts(context: Any) -> tuple[Any, Any]:
+    rows = context.monthly(CUSTOMERS, "retention_attempt_on")
+    return rows, rows.retention_outcome == RETAINED
 
 
 def retention_success_rate(context: Any) -> Any:
     """3.2.2 客户挽留成功率: retention attempts of the month that kept the customer /
     attempts of the month (an attempt whose outcome is still blank has not succeeded yet).
     """
-    rows = context.monthly(CUSTOMERS, "retention_attempt_on")
-    return c.share(context, rows, rows.retention_outcome == RETAINED)
+    return c.share(context, *_attempts(context))
+
+
+def retained_customers(context: Any) -> Any:
+    """Evidence of ``retention_success_rate``: the customers kept by the month's attempts."""
+    return c.hits(context, *_attempts(context), "customer_id", "retention_attempt_on")
 
 
 def inherited_retention(context: Any) -> Any:

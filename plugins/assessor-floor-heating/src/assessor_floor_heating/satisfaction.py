@@ -20,6 +20,14 @@ def response_within(context: Any, hours: int | Fraction) -> Any:
     return c.within_hours(context, rows, "opened_at", "first_response_at", hours)
 
 
+def answered_tickets(context: Any, hours: int | Fraction) -> Any:
+    """Evidence of ``response_within``: the tickets first answered within ``hours``."""
+    rows = context.monthly(TICKETS, "opened_at")
+    hit = c.within(rows, "opened_at", "first_response_at", hours)
+    columns = ("ticket_id", "customer_id", "technician", "opened_at", "first_response_at")
+    return c.hits(context, rows, hit, *columns)
+
+
 def quality_score(context: Any) -> Any:
     """1.2.2 服务质量评分: the mean service quality score (0–10) of the month's surveys."""
     return c.mean_mark(context, context.monthly(SURVEYS, "surveyed_on"), "quality_score")

@@ -11,10 +11,24 @@ from assessor_floor_heating.tables import COHESION, PROJECTS, TRAINING, YES
 COHESION_FACTOR = 20
 
 
+def _invitations(context: Any) -> tuple[Any, Any]:
+    rows = context.monthly(TRAINING, "session_date")
+    return rows, rows.attended == YES
+
+
 def training_participation(context: Any) -> Any:
     """6.2.1 培训参与率: invitations to the month's sessions attended / invitations."""
-    rows = context.monthly(TRAINING, "session_date")
-    return c.share(context, rows, rows.attended == YES)
+    return c.share(context, *_invitations(context))
+
+
+def attended_sessions(context: Any) -> Any:
+    """Evidence of ``training_participation``: who attended which session."""
+    return c.hits(context, *_invitations(context), "employee", "session", "session_date")
+
+
+def _projects(context: Any) -> tuple[Any, Any]:
+    rows = context.monthly(PROJECTS, "due_on")
+    return rows, rows.completed_on.notnull() & (rows.completed_on <= rows.due_on)
 
 
 def project_completion_rate(context: Any) -> Any:
@@ -22,9 +36,13 @@ def project_completion_rate(context: Any) -> Any:
     projects due in the month. Whether a project due in a month was done on time is known
     at that month's end, so a later completion never changes the month.
     """
-    rows = context.monthly(PROJECTS, "due_on")
-    on_time = rows.completed_on.notnull() & (rows.completed_on <= rows.due_on)
-    return c.share(context, rows, on_time)
+    return c.share(context, *_projects(context))
+
+
+def projects_on_time(context: Any) -> Any:
+    """Evidence of ``project_completion_rate``: the projects completed by their due date."""
+    columns = ("project_id", "project", "due_on", "completed_on")
+    return c.hits(context, *_projects(context), *columns)
 
 
 def cohesion_index(context: Any) -> Any:
