@@ -6,9 +6,10 @@ Heavy modules (the query engine, rich) are imported inside the commands that nee
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import wraps
 from pathlib import Path
 from typing import Any
@@ -214,9 +215,11 @@ def run(
         if project is None:
             raise click.UsageError("give --out, the folder for the results")
         out = project.out / (str(first) if first == last else f"{first}_{last}")
-    assessment = assess(
-        loaded, settings.data, first, last, settings.lang, rejects, settings.renames
-    )
+    with _steps(loaded.scheme) as progress:
+        assessment = assess(
+            loaded, settings.data, first, last, settings.lang, rejects, settings.renames,
+            progress=progress,
+        )  # fmt: skip
     if project is not None:
         _record(project.folder, assessment)
     write_outputs(assessment, out)
@@ -555,7 +558,34 @@ def _progress(items: list, description: str):
     """Items with a progress bar on a terminal; silent in pipes and CI."""
     from rich.progress import track
 
-    return track(items, description=description, disable=not sys.stderr.isatty(), transient=True)
+    return track(items, description=description, disable=not _interactive(), transient=True)
+
+
+def _interactive() -> bool:
+    """A person watches: stderr is a terminal and no CI system runs us."""
+    return sys.stderr.isatty() and not os.environ.get("CI")
+
+
+@contextlib.contextmanager
+def _steps(scheme) -> Iterator[Callable[[str], None]]:
+    """A progress bar over one run's steps (reading each table, computing each metric, the
+    outcomes) on a terminal, gone when the run ends; silent in pipes and CI.
+    """
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    bar = Progress(
+        TextColumn("{task.description:<28}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+        disable=not _interactive(),
+    )
+    # about one step per table and per metric, and one for the outcomes
+    task = bar.add_task("starting", total=len(scheme.tables) + len(scheme.metrics) + 1)
+    with bar:
+        yield lambda words: bar.update(task, description=words, advance=1)
 
 
 def _print_table(title: str, headings, rows) -> None:

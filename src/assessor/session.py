@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -190,17 +190,19 @@ def assess(
     rejects: Path | None = None,
     renames: Mapping[str, Mapping[str, str]] | None = None,
     evidence_for: tuple[str, m.Period] | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> Assessment:
     """Evaluate a checked scheme on a data folder for the periods from ``first`` to ``last``.
 
     With ``rejects``, input rows that break their table's rules are written there and left
     out; otherwise the first of them stop the run. ``evidence_for`` (a subject and one of
     the periods) also gives the records behind that subject's numbers (``evidence``).
+    ``progress`` hears a few words at each step (a progress bar on a terminal).
     """
     from assessor.engine.evaluate import evaluate
 
     evaluation = evaluate(
-        loaded.scheme, data, first, last, rejects, renames, evidence_for=evidence_for
+        loaded.scheme, data, first, last, rejects, renames, evidence_for, progress
     )
     outcomes = results.build_outcomes(loaded.scheme, evaluation.rows, language)
     return Assessment(

@@ -8,7 +8,7 @@ file, the line and the column.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,7 @@ def load_tables(
     sources: Mapping[str, Source],
     rules: Mapping[str, Sequence[RowRule]] | None = None,
     rejects: Path | None = None,
+    on_table: Callable[[str], None] | None = None,
 ) -> list[LoadedTable]:
     """Create one typed table per input in a DuckDB connection and check every row.
 
@@ -51,12 +52,14 @@ def load_tables(
     ``rejects`` the first such rows are reported and loading stops; with it, every bad row
     is written there (one line per row, with every problem) and left out.
     Raises with a located diagnostic for a missing column, an unreadable file, an empty
-    table or a duplicate key.
+    table or a duplicate key. ``on_table`` hears each table's name as it starts (progress).
     """
     loaded = []
     bad_tables = []
     problems: list[Diagnostic] = []
     for spec in specs:
+        if on_table is not None:
+            on_table(spec.name)
         source = sources[spec.name]
         read_raw(connection, spec, source)
         checks = rows.checks(spec, [*spec.rules, *(rules or {}).get(spec.name, ())])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -56,13 +56,15 @@ def evaluate(
     rejects: Path | None = None,
     renames: Mapping[str, Mapping[str, str]] | None = None,
     evidence_for: tuple[str, m.Period] | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> Evaluation:
     """Load the scheme's input tables from ``data`` and compute every outcome row.
 
     With ``rejects``, rows that break their table's rules are written there and left out
     instead of stopping the run. ``renames`` gives the data's own names of declared columns.
     ``evidence_for`` (a subject and one of the periods) also fetches the records behind the
-    numbers of that subject's outcomes, from the same loaded tables.
+    numbers of that subject's outcomes, from the same loaded tables. ``progress`` hears
+    a few words as each table is read and each metric computed.
     """
     import ibis
 
@@ -73,10 +75,14 @@ def evaluate(
     backend = ibis.duckdb.connect()
     install_functions(backend.con)
     rules = {RATINGS: rating_rules(scheme)}
-    loaded = load_tables(backend.con, scheme.tables, sources, rules, rejects)
+    step = progress or (lambda _: None)
+    loaded = load_tables(
+        backend.con, scheme.tables, sources, rules, rejects, lambda name: step(f"reading {name}")
+    )
     try:
         # the series are computed while the plan is built, so an overflow may come from either
-        expression = plan_results(scheme, first, last, _materialised(backend))
+        expression = plan_results(scheme, first, last, _materialised(backend, step))
+        step("computing outcomes")
         table = backend.to_pyarrow(expression)
     except Exception as error:  # the engine's own exception types vary by backend
         if "overflow" in str(error).lower():
@@ -96,7 +102,7 @@ def evaluate(
     return Evaluation(rows, tuple(loaded), evidence)
 
 
-def _materialised(backend: Any):
+def _materialised(backend: Any, step: Callable[[str], None]):
     """Compute each metric's series once into a temporary table: DuckDB evaluates a subquery
     every time it is referenced, and later metrics, rules and grades reference the same
     series many times.
@@ -104,6 +110,7 @@ def _materialised(backend: Any):
     counter = itertools.count()
 
     def stage(series):
+        step("computing metrics")
         return backend.create_table(f"assessor_series_{next(counter)}", series, temp=True)
 
     return stage
