@@ -22,6 +22,25 @@ def test_a_penalised_group_learns_how_far_it_was_from_a_reward() -> None:
     assert "13/58 → 10/58 would have turned -200 into 200" in outcome.stdout
 
 
+def test_the_distance_reads_in_chinese_too() -> None:
+    outcome = invoke(
+        "explain", "Alpha", "--period", "2015-08", "--scheme", TEMPLATE,
+        "--data", ACCEPTANCE / "data", "--lang", "zh",
+    )  # fmt: skip
+    assert "13/58 → 10/58：金额将由 -200 变为 200（对比值不变）" in outcome.stdout
+
+
+def test_the_store_in_three_roles_is_told_each_payment_and_the_records_once() -> None:
+    outcome = invoke(
+        "explain", "store", "--period", "2015-08", "--scheme", TEMPLATE,
+        "--data", ACCEPTANCE / "data",
+    )  # fmt: skip
+    assert outcome.exit_code == 0, outcome.stderr
+    for role in ("workshop_supervisor", "service_manager", "golden_bowtie"):
+        assert f"rule store_churn_trend ({role}):" in outcome.stdout
+    assert outcome.stdout.count("lost customers (41, store)") == 1
+
+
 def test_a_scorecard_unfolds_dimension_before_its_indicators() -> None:
     outcome = invoke(
         "explain", "城东组", "--period", "2026-03",

@@ -48,13 +48,23 @@ def explain_subject(
     for card in scheme.scorecards:
         mine = {o.item: o for o in outcomes if o.role == card.role}
         lines += _card_lines(card, mine, records)
+    # a subject in several roles (the store's managers) is paid by each: say whose line it is,
+    # and tell what the rule was measured on once
+    several = len({o.role for o in outcomes}) > 1
+    told: set[tuple[str, str]] = set()
     for outcome in outcomes:
         if outcome.kind in ("scorecard", "dimension", "indicator", "rubric"):
             continue
-        lines.append(f"{outcome.kind} {outcome.item}: {_result(outcome)} — {outcome.explanation}")
+        whose = f" ({outcome.role})" if several else ""
+        lines.append(
+            f"{outcome.kind} {outcome.item}{whose}: {_result(outcome)} — {outcome.explanation}"
+        )
+        if (outcome.kind, outcome.item) in told:
+            continue
+        told.add((outcome.kind, outcome.item))
         if outcome.kind == "rule":
             row = raw.get((outcome.role, outcome.item, "rule"))
-            hint = _rule_distance(scheme, outcome, row) if row else None
+            hint = _rule_distance(scheme, outcome, row, language) if row else None
             if hint:
                 lines.append(f"  {hint}")
         lines += records.lines(outcome.kind, outcome.item, depth=1)
@@ -87,7 +97,15 @@ def _result(outcome: Outcome) -> str:
 # -- how far from the other side of a rule ---------------------------------------------------
 
 
-def _rule_distance(scheme: m.Scheme, outcome: Outcome, row: Mapping[str, Any]) -> str | None:
+_DISTANCE = {
+    "en": "{} → {} would have turned {} into {} (the reference as it was)",
+    "zh": "{} → {}：金额将由 {} 变为 {}（对比值不变）",
+}
+
+
+def _rule_distance(
+    scheme: m.Scheme, outcome: Outcome, row: Mapping[str, Any], language: Language
+) -> str | None:
     """``13/58 → 10/58 would have turned -200 into 200``, when it can be worked out."""
     rule = next(r for r in scheme.rules if r.id == outcome.item)
     value = rule.subject_value
@@ -108,10 +126,8 @@ def _rule_distance(scheme: m.Scheme, outcome: Outcome, row: Mapping[str, Any]) -
             if 0 <= changed <= den:
                 then = _paid(rule, Fraction(changed, den), ref)
                 if then is not None and then > now:
-                    return (
-                        f"{num}/{den} → {changed}/{den} would have turned "
-                        f"{format_amount(now)} into {format_amount(then)} "
-                        "(the reference as it was)"
+                    return _DISTANCE[language].format(
+                        f"{num}/{den}", f"{changed}/{den}", format_amount(now), format_amount(then)
                     )
     return None
 
