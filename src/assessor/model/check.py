@@ -192,32 +192,26 @@ class _Checker(CardChecks):
 
     def check_transfer(self, day: ast.Identifier | None) -> datetime.date | None:
         """``transfer 2026-01-01``: a real calendar day."""
-        if day is None:
-            return None
-        try:
-            return datetime.date.fromisoformat(day.text)
-        except ValueError:
-            self.error(
-                "E233",
-                f"{day.text!r} is not a calendar day",
-                day.span,
-                "write the transfer date as YYYY-MM-DD, e.g. 2026-01-01",
-            )
-            return None
+        return self.calendar_day(
+            day, "E233", "write the transfer date as YYYY-MM-DD, e.g. 2026-01-01"
+        )
 
     def check_effective(self, day: ast.Identifier | None) -> datetime.date | None:
         """``effective 2026-10-01``: the day this version of the scheme takes effect."""
+        return self.calendar_day(
+            day, "E238", "write the day the version takes effect as YYYY-MM-DD, e.g. 2026-10-01"
+        )
+
+    def calendar_day(
+        self, day: ast.Identifier | None, code: str, hint: str
+    ) -> datetime.date | None:
+        """A date of the header, or None (with an error when it is no day of the calendar)."""
         if day is None:
             return None
         try:
             return datetime.date.fromisoformat(day.text)
         except ValueError:
-            self.error(
-                "E238",
-                f"{day.text!r} is not a calendar day",
-                day.span,
-                "write the day the version takes effect as YYYY-MM-DD, e.g. 2026-10-01",
-            )
+            self.error(code, f"{day.text!r} is not a calendar day", day.span, hint)
             return None
 
     def refuse_adaptations(self) -> None:
