@@ -251,3 +251,8 @@ def test_missing_file_and_missing_argument(tmp_path: Path) -> None:
     missing = invoke("fmt", tmp_path / "none.assess")
     assert missing.exit_code == 1 and "E001" in missing.stderr
     assert invoke("fmt").exit_code == 2
+
+
+def test_the_templates_are_in_the_canonical_layout() -> None:
+    outcome = invoke("fmt", "--check", ROOT / "schemes")
+    assert outcome.exit_code == 0, outcome.stdout + outcome.stderr
