@@ -1,0 +1,185 @@
+"""The churn-control scheme as hand-written DuckDB SQL: the benchmark's SQL peer.
+
+Written as a competent analyst would: one window pass (``lead``) over the visits the
+assessed months need, counts per lapse month and group, then small joins for the rules.
+Rates are compared exactly by cross-multiplying integers (HUGEINT), never as floats.
+The whole data set is one store, as in assessor's churn-control template.
+
+Writes ``period, role, subject, amount`` as CSV, sorted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+
+STORE_ROLES = ("workshop_supervisor", "service_manager", "golden_bowtie")
+GROUP_AMOUNT, SPECIALIST_AMOUNT, STORE_AMOUNT = 200, 100, 200
+# The store rules compare with the mean of the three months before.
+PREVIOUS_MONTHS = 3
+
+QUERY = """
+WITH
+periods AS (  -- assessed months, as month numbers (year * 12 + month - 1)
+    SELECT range AS period FROM range($first, $last + 1)
+),
+first_seen AS (  -- a group is a subject from the month of its first visit on
+    SELECT advisor_group AS grp, min(year(visit_date) * 12 + month(visit_date) - 1) AS since
+    FROM visits GROUP BY 1
+),
+marked AS (
+    SELECT year(visit_date) * 12 + month(visit_date) - 1 AS m,
+           advisor_group AS grp,
+           lead(year(visit_date) * 12 + month(visit_date) - 1)
+               OVER (PARTITION BY customer_id ORDER BY visit_date, visit_id) AS next_m
+    FROM visits
+    -- the lapse months of every needed period, up to the end of the last assessed month
+    WHERE visit_date >= $start AND visit_date < $stop
+),
+group_counts AS (  -- lost: no visit after this one up to the end of month m + lapse
+    SELECT m + $lapse AS period, grp,
+           count(*) FILTER (WHERE next_m IS NULL OR next_m > m + $lapse)::HUGEINT AS num,
+           count(*)::HUGEINT AS den
+    FROM marked GROUP BY ALL
+),
+store AS (
+    SELECT period, sum(num)::HUGEINT AS num, sum(den)::HUGEINT AS den
+    FROM group_counts GROUP BY 1
+),
+group_rules AS (
+    SELECT p.period, 'advisor_group' AS role, f.grp AS subject,
+           CASE WHEN g.den IS NULL OR s.den IS NULL THEN 0
+                WHEN g.num * s.den < s.num * g.den THEN $group_amount
+                WHEN g.num * s.den > s.num * g.den THEN -$group_amount
+                ELSE 0 END AS amount
+    FROM periods p
+    JOIN first_seen f ON f.since <= p.period
+    LEFT JOIN group_counts g ON g.period = p.period AND g.grp = f.grp
+    LEFT JOIN store s ON s.period = p.period
+),
+followed AS (  -- each specialist's groups that have a rate; n/a groups are left out
+    SELECT p.period, f.specialist, g.num, g.den
+    FROM periods p
+    CROSS JOIN (SELECT DISTINCT specialist, advisor_group FROM followups) f
+    JOIN group_counts g ON g.period = p.period AND g.grp = f.advisor_group
+),
+common AS (  -- a common denominator of the followed rates
+    SELECT period, specialist, count(*) AS k,
+           list_reduce(list(den), lambda x, y: lcm(x, y)) AS l
+    FROM followed GROUP BY ALL
+),
+followed_mean AS (  -- mean = sum(num * l / den) / (k * l), exactly
+    SELECT c.period, c.specialist, c.k, c.l, sum(f.num * (c.l // f.den)) AS total
+    FROM common c JOIN followed f USING (period, specialist)
+    GROUP BY ALL
+),
+specialist_rules AS (
+    SELECT p.period, 'followup_specialist' AS role, sp.specialist AS subject,
+           CASE WHEN m.k IS NULL OR s.den IS NULL THEN 0
+                WHEN m.total * s.den < s.num * m.k * m.l THEN $specialist_amount
+                WHEN m.total * s.den > s.num * m.k * m.l THEN -$specialist_amount
+                ELSE 0 END AS amount
+    FROM periods p
+    CROSS JOIN (SELECT DISTINCT specialist FROM followups) sp
+    LEFT JOIN followed_mean m ON m.period = p.period AND m.specialist = sp.specialist
+    LEFT JOIN store s ON s.period = p.period
+),
+store_rules AS (  -- rate <= mean of the 3 previous rates, cross-multiplied
+    SELECT p.period, r.role, 'store' AS subject,
+           CASE WHEN s.den IS NULL OR s1.den IS NULL OR s2.den IS NULL OR s3.den IS NULL THEN 0
+                WHEN 3 * s.num * s1.den * s2.den * s3.den
+                     <= s.den * (s1.num * s2.den * s3.den + s2.num * s1.den * s3.den
+                                 + s3.num * s1.den * s2.den) THEN $store_amount
+                ELSE -$store_amount END AS amount
+    FROM periods p
+    CROSS JOIN (SELECT unnest($store_roles) AS role) r
+    LEFT JOIN store s ON s.period = p.period
+    LEFT JOIN store s1 ON s1.period = p.period - 1
+    LEFT JOIN store s2 ON s2.period = p.period - 2
+    LEFT JOIN store s3 ON s3.period = p.period - 3
+)
+SELECT printf('%04d-%02d', period // 12, period % 12 + 1) AS period, role, subject, amount
+FROM (
+    SELECT * FROM group_rules UNION ALL SELECT * FROM specialist_rules
+    UNION ALL SELECT * FROM store_rules
+)
+ORDER BY period, role, subject
+"""
+
+
+def month_number(text: str) -> int:
+    """``YYYY-MM`` as year * 12 + month - 1, so that consecutive months differ by one."""
+    year, month = text.split("-")
+    return int(year) * 12 + int(month) - 1
+
+
+def month_start(number: int) -> dt.date:
+    """The first day of a month number."""
+    return dt.date(number // 12, number % 12 + 1, 1)
+
+
+def quoted(path: Path) -> str:
+    """A path as an SQL string literal (views cannot take prepared parameters)."""
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def register_inputs(con: duckdb.DuckDBPyConnection, data: Path) -> None:
+    """Views ``visits`` (Parquet, else CSV) and ``followups`` over the files in ``data``."""
+    parquet = data / "visits.parquet"
+    if parquet.exists():
+        source = f"read_parquet({quoted(parquet)})"
+    else:
+        source = (
+            f"read_csv({quoted(data / 'visits.csv')}, header = true, columns = {{"
+            "'visit_id': 'BIGINT', 'customer_id': 'VARCHAR', 'visit_date': 'DATE', "
+            "'advisor_group': 'VARCHAR'})"
+        )
+    con.execute(f"CREATE VIEW visits AS SELECT * FROM {source}")
+    con.execute(
+        f"CREATE VIEW followups AS SELECT * FROM read_csv({quoted(data / 'followups.csv')}, "
+        "header = true, columns = {'specialist': 'VARCHAR', 'advisor_group': 'VARCHAR'})"
+    )
+
+
+def run(data: Path, out: Path, first: str, last: str, lapse: int) -> None:
+    """Compute the outcomes of the months ``first`` .. ``last`` and write them to ``out``."""
+    first_month, last_month = month_number(first), month_number(last)
+    con = duckdb.connect()
+    register_inputs(con, data)
+    parameters = {
+        "first": first_month,
+        "last": last_month,
+        "lapse": lapse,
+        # the earliest lapse month is that of the first of the previous months
+        "start": month_start(first_month - PREVIOUS_MONTHS - lapse),
+        "stop": month_start(last_month + 1),
+        "group_amount": GROUP_AMOUNT,
+        "specialist_amount": SPECIALIST_AMOUNT,
+        "store_amount": STORE_AMOUNT,
+        "store_roles": list(STORE_ROLES),
+    }
+    rows = con.execute(QUERY, parameters).fetchall()
+    with out.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(["period", "role", "subject", "amount"])
+        writer.writerows(rows)
+
+
+def main() -> None:
+    """Command line: ``duckdb_sql.py --data DIR --out FILE [--from M --to M --lapse L]``."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, required=True)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--from", dest="first", default="2015-08")
+    parser.add_argument("--to", dest="last", default="2015-12")
+    parser.add_argument("--lapse", type=int, default=8)
+    args = parser.parse_args()
+    run(args.data, args.out, args.first, args.last, args.lapse)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,270 @@
+"""Benchmark churn-control: assessor against hand-written DuckDB SQL and pandas peers.
+
+``run.py --rows N [--repeat 3]`` generates the data into ``bench/data/N/`` (once, cached),
+then runs each contender ``--repeat`` times as a fresh process, the whole process as a user
+runs it, and records its wall time and peak RSS. It checks that all three give the same
+amount per (period, role, subject), then times ``assessor --help`` (median of 10) and
+``assessor check`` on a generated 1,000-line scheme (median of 5), and prints one table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+SCHEME = ROOT / "schemes" / "auto-aftersales" / "churn-control.assess"
+# The console script next to this interpreter: the venv that runs the benchmark.
+ASSESSOR = Path(sys.executable).parent / "assessor"
+HELP_RUNS, CHECK_RUNS = 10, 5
+CHECK_SCHEME_LINES = 1000
+Key = tuple[str, str, str]
+
+
+@dataclass
+class Measure:
+    """Wall times (s) and peak RSS (KiB) of the runs of one command."""
+
+    name: str
+    seconds: list[float]
+    peak_kib: int
+
+    @property
+    def median(self) -> float:
+        """Median wall time in seconds."""
+        return statistics.median(self.seconds)
+
+
+def timed(command: list[str], log: Path) -> tuple[float, int]:
+    """Run ``command`` once; its wall time and the child's peak RSS in KiB.
+
+    ``os.wait4`` returns the rusage of exactly this child. Linux carries the parent's
+    high-water RSS over fork and exec into the child's, so this process imports nothing
+    heavy and its own peak (`own_peak_kib`) is the floor of every figure.
+    A failing command stops the benchmark with its log.
+    """
+    with log.open("w") as output:
+        start = time.perf_counter()
+        child = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, cwd=ROOT)
+        _, status, usage = os.wait4(child.pid, 0)
+        seconds = time.perf_counter() - start
+    child.returncode = os.waitstatus_to_exitcode(status)  # tell Popen it was reaped
+    if child.returncode != 0:
+        sys.exit(f"FAILED ({child.returncode}): {' '.join(command)}\n{log.read_text()}")
+    return seconds, usage.ru_maxrss
+
+
+def own_peak_kib() -> int:
+    """The benchmark process's own peak RSS in KiB: the floor of every measured peak."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def measure(name: str, command: list[str], runs: int, log: Path) -> Measure:
+    """Run ``command`` ``runs`` times; all wall times and the largest peak RSS."""
+    results = [timed(command, log) for _ in range(runs)]
+    return Measure(name, [s for s, _ in results], max(k for _, k in results))
+
+
+def data_dir(rows: int, seed: int) -> Path:
+    """``bench/data/N/``, generated on first use."""
+    folder = BENCH / "data" / str(rows)
+    if not (folder / "visits.parquet").exists() or not (folder / "followups.csv").exists():
+        print(f"generating {rows:,} visits into {folder.relative_to(ROOT)} ...", flush=True)
+        start = time.perf_counter()
+        # A separate process: the benchmark itself must stay small (see `timed`).
+        command = [sys.executable, str(BENCH / "generate.py"), "--rows", str(rows)]
+        subprocess.run([*command, "--out", str(folder), "--seed", str(seed)], check=True)
+        print(f"  generated in {time.perf_counter() - start:.1f} s", flush=True)
+    return folder
+
+
+def _peer(script: str, data: Path, out: Path) -> list[str]:
+    """The command that runs one peer script on ``data`` into ``out``."""
+    return [sys.executable, str(BENCH / "peers" / script), "--data", str(data), "--out", str(out)]
+
+
+def contenders(data: Path, work: Path) -> dict[str, tuple[list[str], Path]]:
+    """Each contender's command and the CSV its outcomes land in."""
+    assessor = [str(ASSESSOR), "run", str(SCHEME), "--data", str(data), "--out", str(work / "a")]
+    return {
+        "assessor": (assessor, work / "a" / "results.csv"),
+        "duckdb SQL": (_peer("duckdb_sql.py", data, work / "sql.csv"), work / "sql.csv"),
+        "pandas": (_peer("pandas_churn.py", data, work / "pandas.csv"), work / "pandas.csv"),
+    }
+
+
+def amounts(path: Path) -> dict[Key, int]:
+    """Amount per (period, role, subject) of an outcomes CSV (assessor's or a peer's)."""
+    with path.open(newline="", encoding="utf-8") as handle:
+        return {
+            (row["period"], row["role"], row["subject"]): int(row["amount"])
+            for row in csv.DictReader(handle)
+        }
+
+
+def verify(outputs: dict[str, Path]) -> bool:
+    """Whether every contender gives the same amounts as assessor; prints what differs."""
+    names = list(outputs)
+    reference = amounts(outputs[names[0]])
+    agreed = True
+    for name in names[1:]:
+        other = amounts(outputs[name])
+        differ = sorted(
+            k for k in reference.keys() | other.keys() if reference.get(k) != other.get(k)
+        )
+        if differ:
+            agreed = False
+            print(f"MISMATCH: {name} differs from {names[0]} on {len(differ)} rows, e.g.:")
+            for key in differ[:10]:
+                print(f"  {key}: {names[0]} {reference.get(key)}, {name} {other.get(key)}")
+    if agreed:
+        print(f"results agree: {len(reference)} outcomes, same amount in all {len(names)}")
+    return agreed
+
+
+def big_scheme(lines: int) -> str:
+    """A valid scheme of at least ``lines`` lines over churn-control's plugin: blocks of
+    a parameter, two metrics, a group rule and a specialist rule, each with its own lapse.
+    """
+    head = [
+        'scheme "Benchmark: many rules" version "1" effective 2015-08-01',
+        "  uses auto_aftersales",
+        "  period month  window 2015-08 .. 2015-12",
+        "",
+        'role advisor_group "advisor group" from visits.advisor_group',
+        'role followup_specialist "follow-up specialist" from followups.specialist',
+        'role service_manager "service manager" store',
+        "",
+    ]
+    body: list[str] = []
+    block = 0
+    while len(head) + len(body) + len(_block(block + 1)) <= lines:
+        block += 1
+        body += _block(block)
+    # Comments fill up to the exact line count, as a real scheme's notes would.
+    notes = [f"# note {n}: the blocks above differ only in their lapse" for n in range(lines)]
+    return "\n".join(head + body + notes[: lines - len(head) - len(body)]) + "\n"
+
+
+def _block(i: int) -> list[str]:
+    """One block of the generated scheme (17 lines)."""
+    return [
+        f'param lapse_{i} "lapse {i}" = {1 + i % 12} months',
+        f'metric store_{i} "store churn {i}" = churn_rate(lapse_{i})',
+        f'metric group_{i} "group churn {i}" for advisor_group = churn_rate(lapse_{i})',
+        f'metric followed_{i} "followed {i}" for followup_specialist',
+        f"  = mean(group_{i} of followups.advisor_group)",
+        f'metric previous_{i} "previous {i}" = mean(store_{i} over previous 3 months)',
+        f'rule group_rule_{i} "group rule {i}" for advisor_group',
+        f"  when group_{i} < store_{i}  reward 200",
+        f"  when group_{i} > store_{i}  penalty 200",
+        "  otherwise 0",
+        f'rule followup_rule_{i} "follow-up rule {i}" for followup_specialist',
+        f"  when followed_{i} < store_{i}  reward 100",
+        "  otherwise penalty 100",
+        f'rule trend_rule_{i} "trend rule {i}" for service_manager',
+        f"  when store_{i} <= previous_{i}  reward 200",
+        "  otherwise penalty 200",
+        "",
+    ]
+
+
+def machine() -> list[str]:
+    """Facts about the machine and the versions the figures were measured with."""
+    memory = "?"
+    cpu = platform.processor() or "?"
+    with open("/proc/meminfo") as handle:
+        for line in handle:
+            if line.startswith("MemTotal:"):
+                memory = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    with open("/proc/cpuinfo") as handle:
+        for line in handle:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    versions = ", ".join(
+        f"{name} {metadata.version(name)}"
+        for name in ("duckdb", "ibis-framework", "pandas", "numpy", "pyarrow")
+    )
+    return [
+        f"machine: {os.cpu_count()} cores ({cpu}), {memory} RAM, {platform.platform()}",
+        f"python {platform.python_version()}, {versions}",
+    ]
+
+
+def table(rows: list[Measure], reference: Measure, compared: int) -> list[str]:
+    """The results as a Markdown table; the first ``compared`` rows get their time ratio to
+    the SQL peer.
+    """
+    lines = [
+        "| contender | median s | runs (s) | peak MiB | ratio to SQL |",
+        "|---|---:|---|---:|---:|",
+    ]
+    for index, row in enumerate(rows):
+        runs = " ".join(f"{s:.2f}" for s in row.seconds)
+        ratio = f"{row.median / reference.median:.2f}x" if index < compared else "-"
+        lines.append(
+            f"| {row.name} | {row.median:.3f} | {runs} | {row.peak_kib / 1024:.0f} | {ratio} |"
+        )
+    return lines
+
+
+def main() -> None:
+    """Command line: ``run.py --rows N [--repeat 3] [--seed S]``."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, required=True, help="number of visits")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per contender")
+    parser.add_argument("--seed", type=int, default=20151231, help="generator seed")
+    args = parser.parse_args()
+    data = data_dir(args.rows, args.seed)
+    with tempfile.TemporaryDirectory() as scratch:
+        work = Path(scratch)
+        results, outputs = [], {}
+        for name, (command, output) in contenders(data, work).items():
+            print(f"running {name} x{args.repeat} ...", flush=True)
+            results.append(measure(name, command, args.repeat, work / "log.txt"))
+            outputs[name] = output
+        agreed = verify(outputs)
+        scheme = work / "many-rules.assess"
+        scheme.write_text(big_scheme(CHECK_SCHEME_LINES), encoding="utf-8")
+        lines = len(scheme.read_text(encoding="utf-8").splitlines())
+        results.append(
+            measure("assessor --help", [str(ASSESSOR), "--help"], HELP_RUNS, work / "log.txt")
+        )
+        results.append(
+            measure(
+                f"assessor check ({lines}-line scheme)",
+                [str(ASSESSOR), "check", str(scheme)],
+                CHECK_RUNS,
+                work / "log.txt",
+            )
+        )
+    print()
+    print(f"churn-control on {args.rows:,} visits, {args.repeat} runs each (seed {args.seed})")
+    for line in machine():
+        print(line)
+    print(
+        f"peak RSS floor (this benchmark process, inherited by each child): "
+        f"{own_peak_kib() / 1024:.0f} MiB"
+    )
+    print()
+    for line in table(results, results[1], 3):
+        print(line)
+    if not agreed:
+        sys.exit("FAILED: the contenders' results differ (see MISMATCH above)")
+
+
+if __name__ == "__main__":
+    main()
