@@ -58,7 +58,8 @@ class MetricContext:
     from ``first_period`` to ``last_period`` (first days of months), and the metric may skip
     reading data that cannot affect those months. ``transfer_date`` is the day of the equity
     transfer the scheme declares (None when it declares none). ``monthly``, ``months``,
-    ``with_subject`` and ``keys`` are the building blocks most metrics start from.
+    ``with_subject``, ``keys``, and ``share`` with its evidence ``hits``, are the building
+    blocks most metrics start from.
     """
 
     tables: Mapping[str, ir.Table]
@@ -101,6 +102,17 @@ class MetricContext:
             raise ValueError(f"{name} has no column {column!r} to group by")
         rows = rows.filter(rows[column].notnull())
         return rows.mutate(subject=rows[column].cast("string"))
+
+    def share(self, rows: ir.Table, hit: ir.BooleanValue) -> ir.Table:
+        """Per period (and subject): the rows where ``hit`` holds / all rows (a rate)."""
+        marked = rows.mutate(hit=ibis.ifelse(hit, 1, 0))
+        return marked.group_by(self.keys).aggregate(num=marked.hit.sum(), den=marked.count())
+
+    def hits(self, rows: ir.Table, hit: ir.BooleanValue, *columns: str) -> ir.Table:
+        """The evidence of ``share(rows, hit)``: the rows where ``hit`` holds, as ``period``,
+        ``subject`` (when asked) and ``columns``; as many as the rate's numerator.
+        """
+        return rows.filter(hit).select(*self.keys, *columns)
 
     def monthly(self, name: str, date_column: str) -> ir.Table:
         """The rows of an input table whose ``date_column`` (a date or time) falls in the

@@ -24,69 +24,49 @@ _TICKET = ("ticket_id", "customer_id", "agent", "opened_at")
 _COMPLAINT = ("complaint_id", "complaint_date", "agent")
 
 
-def _marked(rows: Any, hit: Any) -> Any:
-    """The rows with ``hit``: 1 where the condition holds, else 0 (a rate counts both, its
-    evidence lists the hits).
-    """
-    import ibis
-
-    return rows.mutate(hit=ibis.ifelse(hit, 1, 0))
-
-
-def _share(context: Any, marked: Any) -> Any:
-    """Per period (and subject): marked rows with a hit / all marked rows."""
-    return marked.group_by(context.keys).aggregate(num=marked.hit.sum(), den=marked.count())
-
-
-def _hits(context: Any, marked: Any, *columns: str) -> Any:
-    """A rate's evidence: the marked rows with a hit, as ``period, [subject], columns``."""
-    hits = marked.filter(marked.hit == 1)
-    return hits.select(*context.keys, *columns)
-
-
 def _within(context: Any, done_column: str, hours: int | Fraction) -> Any:
-    """The month's tickets, a hit when ``done_column`` is at most ``hours`` after opening."""
+    """The month's tickets, and whether ``done_column`` is at most ``hours`` after opening."""
     rows = context.monthly(TICKETS, "opened_at")
     limit = Fraction(hours) * 3600  # seconds, exactly: compare elapsed * den <= num
     elapsed = rows[done_column].epoch_seconds() - rows.opened_at.epoch_seconds()
     hit = rows[done_column].notnull() & (elapsed * limit.denominator <= limit.numerator)
-    return _marked(rows, hit)
+    return rows, hit
 
 
 def response_within(context: Any, hours: int | Fraction) -> Any:
     """响应及时率: tickets first answered within ``hours`` of opening / tickets opened."""
-    return _share(context, _within(context, "first_response_at", hours))
+    return context.share(*_within(context, "first_response_at", hours))
 
 
 def answered_tickets(context: Any, hours: int | Fraction) -> Any:
     """Evidence of ``response_within``: the tickets first answered within ``hours``."""
-    marked = _within(context, "first_response_at", hours)
-    return _hits(context, marked, *_TICKET, "first_response_at")
+    rows, hit = _within(context, "first_response_at", hours)
+    return context.hits(rows, hit, *_TICKET, "first_response_at")
 
 
 def resolution_within(context: Any, hours: int | Fraction) -> Any:
     """问题解决率（时限内）: tickets resolved within ``hours`` of opening / tickets opened."""
-    return _share(context, _within(context, "resolved_at", hours))
+    return context.share(*_within(context, "resolved_at", hours))
 
 
 def resolved_tickets(context: Any, hours: int | Fraction) -> Any:
     """Evidence of ``resolution_within``: the tickets resolved within ``hours``."""
-    return _hits(context, _within(context, "resolved_at", hours), *_TICKET, "resolved_at")
+    return context.hits(*_within(context, "resolved_at", hours), *_TICKET, "resolved_at")
 
 
 def _first_contact(context: Any) -> Any:
     rows = context.monthly(TICKETS, "opened_at")
-    return _marked(rows, rows.first_contact_resolved == YES)
+    return rows, rows.first_contact_resolved == YES
 
 
 def first_contact_resolution(context: Any) -> Any:
     """一次响应解决率: tickets resolved at the first contact / tickets opened."""
-    return _share(context, _first_contact(context))
+    return context.share(*_first_contact(context))
 
 
 def first_contact_tickets(context: Any) -> Any:
     """Evidence of ``first_contact_resolution``: the tickets resolved at the first contact."""
-    return _hits(context, _first_contact(context), *_TICKET, "resolved_at")
+    return context.hits(*_first_contact(context), *_TICKET, "resolved_at")
 
 
 def satisfaction(context: Any) -> Any:
@@ -102,17 +82,17 @@ def satisfaction(context: Any) -> Any:
 
 def _calls(context: Any) -> Any:
     rows = context.monthly(CALLS, "called_at")
-    return _marked(rows, rows.answered == YES)
+    return rows, rows.answered == YES
 
 
 def answer_rate(context: Any) -> Any:
     """接听率: incoming calls answered / incoming calls."""
-    return _share(context, _calls(context))
+    return context.share(*_calls(context))
 
 
 def answered_calls(context: Any) -> Any:
     """Evidence of ``answer_rate``: the calls answered."""
-    return _hits(context, _calls(context), "call_id", "called_at")
+    return context.hits(*_calls(context), "call_id", "called_at")
 
 
 def complaint_class_name(complaint_class: int) -> str:

@@ -4,7 +4,7 @@ Every metric places rows in months by one of their dates, keeps the months the e
 for, groups per month (and per subject, when the scheme asks for one) and returns an exact
 ``num / den`` of integers. A month without rows gives no row, which the scheme sees as n/a.
 A metric's evidence (the records behind its numerator) is built from the same rows and the
-same condition as the metric, through ``hits`` and ``listed``.
+same condition as the metric, through ``context.hits`` and ``listed``.
 """
 
 from __future__ import annotations
@@ -16,26 +16,6 @@ from typing import Any
 # over the count of marks times this scale is their exact mean.
 SCORE_SCALE = 10**9
 SECONDS_PER_HOUR = 3600
-
-
-def _marked(rows: Any, hit: Any) -> Any:
-    import ibis
-
-    return rows.mutate(hit=ibis.ifelse(hit, 1, 0))
-
-
-def share(context: Any, rows: Any, hit: Any) -> Any:
-    """Per month (and subject): the rows where ``hit`` holds / all rows."""
-    marked = _marked(rows, hit)
-    return marked.group_by(context.keys).aggregate(num=marked.hit.sum(), den=marked.count())
-
-
-def hits(context: Any, rows: Any, hit: Any, *columns: str) -> Any:
-    """The evidence of ``share(context, rows, hit)``: the rows where ``hit`` holds, as
-    ``period, [subject], columns``.
-    """
-    marked = _marked(rows, hit)
-    return listed(context, marked.filter(marked.hit == 1), *columns)
 
 
 def count(context: Any, rows: Any) -> Any:
@@ -82,7 +62,7 @@ def within_hours(context: Any, rows: Any, start: str, end: str, hours: int | Fra
     """Per month (and subject): rows whose ``end`` is at most ``hours`` after ``start`` / all
     rows. A blank ``end`` (not done yet) is not within.
     """
-    return share(context, rows, within(rows, start, end, hours))
+    return context.share(rows, within(rows, start, end, hours))
 
 
 def within(rows: Any, start: str, end: str, hours: int | Fraction) -> Any:

@@ -24,12 +24,12 @@ def _calls(context: Any) -> tuple[Any, Any]:
 
 def call_answer_rate(context: Any) -> Any:
     """5.2.2 客户沟通效率（电话接通率）: calls answered / calls received in the month."""
-    return c.share(context, *_calls(context))
+    return context.share(*_calls(context))
 
 
 def answered_calls(context: Any) -> Any:
     """Evidence of ``call_answer_rate``: the calls answered."""
-    return c.hits(context, *_calls(context), "call_id", "called_at")
+    return context.hits(*_calls(context), "call_id", "called_at")
 
 
 def _emails(context: Any, hours: int | Fraction) -> tuple[Any, Any]:
@@ -41,12 +41,12 @@ def email_reply_within(context: Any, hours: int | Fraction) -> Any:
     """5.2.2 客户沟通效率（邮件回复速度）: e-mails replied to within ``hours`` / e-mails
     received in the month (one not replied to is not within).
     """
-    return c.share(context, *_emails(context, hours))
+    return context.share(*_emails(context, hours))
 
 
 def emails_replied(context: Any, hours: int | Fraction) -> Any:
     """Evidence of ``email_reply_within``: the e-mails replied to within ``hours``."""
-    return c.hits(context, *_emails(context, hours), "email_id", "received_at", "replied_at")
+    return context.hits(*_emails(context, hours), "email_id", "received_at", "replied_at")
 
 
 def channel_satisfaction(context: Any) -> Any:

@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import Any
 
 from assessor import api
-from assessor_floor_heating import _common as c
 from assessor_floor_heating.tables import CUSTOMERS, RETAINED
 
 
@@ -40,12 +39,12 @@ def _on_books(context: Any) -> tuple[Any, Any]:
 
 def churn_rate(context: Any) -> Any:
     """3.2.1 客户流失率: customers lost in the month / customers on the books at its start."""
-    return c.share(context, *_on_books(context))
+    return context.share(*_on_books(context))
 
 
 def lost_customers(context: Any) -> Any:
     """Evidence of ``churn_rate``: the customers lost in the month, when and why."""
-    return c.hits(context, *_on_books(context), "customer_id", "lost_on", "lost_reason")
+    return context.hits(*_on_books(context), "customer_id", "lost_on", "lost_reason")
 
 
 def _attempts(context: Any) -> tuple[Any, Any]:
@@ -57,12 +56,12 @@ def retention_success_rate(context: Any) -> Any:
     """3.2.2 客户挽留成功率: retention attempts of the month that kept the customer /
     attempts of the month (an attempt whose outcome is still blank has not succeeded yet).
     """
-    return c.share(context, *_attempts(context))
+    return context.share(*_attempts(context))
 
 
 def retained_customers(context: Any) -> Any:
     """Evidence of ``retention_success_rate``: the customers kept by the month's attempts."""
-    return c.hits(context, *_attempts(context), "customer_id", "retention_attempt_on")
+    return context.hits(*_attempts(context), "customer_id", "retention_attempt_on")
 
 
 def inherited_retention(context: Any) -> Any:

@@ -25,7 +25,7 @@ def answered_tickets(context: Any, hours: int | Fraction) -> Any:
     rows = context.monthly(TICKETS, "opened_at")
     hit = c.within(rows, "opened_at", "first_response_at", hours)
     columns = ("ticket_id", "customer_id", "technician", "opened_at", "first_response_at")
-    return c.hits(context, rows, hit, *columns)
+    return context.hits(rows, hit, *columns)
 
 
 def quality_score(context: Any) -> Any:

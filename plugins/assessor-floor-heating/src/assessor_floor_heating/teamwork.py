@@ -18,12 +18,12 @@ def _invitations(context: Any) -> tuple[Any, Any]:
 
 def training_participation(context: Any) -> Any:
     """6.2.1 培训参与率: invitations to the month's sessions attended / invitations."""
-    return c.share(context, *_invitations(context))
+    return context.share(*_invitations(context))
 
 
 def attended_sessions(context: Any) -> Any:
     """Evidence of ``training_participation``: who attended which session."""
-    return c.hits(context, *_invitations(context), "employee", "session", "session_date")
+    return context.hits(*_invitations(context), "employee", "session", "session_date")
 
 
 def _projects(context: Any) -> tuple[Any, Any]:
@@ -36,13 +36,13 @@ def project_completion_rate(context: Any) -> Any:
     projects due in the month. Whether a project due in a month was done on time is known
     at that month's end, so a later completion never changes the month.
     """
-    return c.share(context, *_projects(context))
+    return context.share(*_projects(context))
 
 
 def projects_on_time(context: Any) -> Any:
     """Evidence of ``project_completion_rate``: the projects completed by their due date."""
     columns = ("project_id", "project", "due_on", "completed_on")
-    return c.hits(context, *_projects(context), *columns)
+    return context.hits(*_projects(context), *columns)
 
 
 def cohesion_index(context: Any) -> Any:
