@@ -638,14 +638,22 @@ def explain(
         settings.renames,
         evidence_for=(subject, first),
     )
-    outcomes = [o for o in assessment.outcomes if o.subject == subject and o.period == str(first)]
+    outcomes = [
+        o for o in assessment.outcomes if subject in (o.who, o.subject) and o.period == str(first)
+    ]
+    if len({o.store for o in outcomes}) > 1:
+        raise click.UsageError(
+            f"{subject!r} is a subject of several stores; name one: "
+            + ", ".join(sorted({o.who for o in outcomes}))
+        )
     if not outcomes:
-        known = sorted({o.subject for o in assessment.outcomes})
+        known = sorted({o.who for o in assessment.outcomes})
         raise click.UsageError(
             f"no results for {subject!r} in {first}; "
             + (suggest(subject, known) or "subjects: " + ", ".join(known))
         )
-    rows = [r for r in assessment.rows if r["subject"] == subject]
+    own = outcomes[0]
+    rows = [r for r in assessment.rows if (r["store"], r["subject"]) == (own.store, own.subject)]
     click.echo(f"{subject} {first}")
     lines = explain_subject(loaded.scheme, outcomes, rows, assessment.evidence, settings.lang)
     for line in lines:

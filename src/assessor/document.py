@@ -86,11 +86,13 @@ _WORDS = {
         "rollup": "{}（期内{}）",
         "mapping": "{}（按 {}.{} 的{}）",
         "peer": "全体{}的{}",
+        "brand": "全品牌各门店{}的{}",
         "rubric": "评分（{}，满分 100）",
         "none": "（无）",
         "version": "版本 {}",
         "effective": "自 {} 起施行",
         "based_on": "基于模板《{}》（{}）",
+        "per_store": "各门店分别考核（门店列 {}），门店之间互不影响",
     },
     "en": {
         "participants": "1. Who is assessed",
@@ -141,11 +143,13 @@ _WORDS = {
         "rollup": "{} ({} within the period)",
         "mapping": "{3} of {0} over {1}.{2}",
         "peer": "{1} of {0} over all subjects",
+        "brand": "{1} of {0} over every store of the brand",
         "rubric": "ratings ({}, 100 for the best)",
         "none": "(none)",
         "version": "Version {}",
         "effective": "in effect from {}",
         "based_on": "based on the template “{}” ({})",
+        "per_store": "each store is assessed on its own (store column {})",
     },
 }
 
@@ -185,7 +189,9 @@ class _Writer:
         return label_in(label, self.language) or name or ""
 
     def edition(self) -> Iterable[Block]:
-        """Version, effective date and the template it adapts, when the scheme says."""
+        """Version, effective date, the template it adapts and per-store assessment, when the
+        scheme says.
+        """
         w, scheme = self.words, self.scheme
         parts = []
         if scheme.version:
@@ -199,6 +205,8 @@ class _Writer:
                 else base.source
             )
             parts.append(w["based_on"].format(base.title, source))
+        if scheme.stores:
+            parts.append(w["per_store"].format(scheme.stores))
         return [Block("items", rows=tuple((x,) for x in parts))] if parts else []
 
     def participants(self) -> Iterable[Block]:
@@ -370,8 +378,8 @@ class _Writer:
                 return w["shifted"].format(self.metric_name(x), n)
             case m.Baseline(metric=x, periods=n):
                 return w["baseline"].format(self.metric_name(x), n)
-            case m.Peer(function=f, metric=x):
-                return w["peer"].format(self.metric_name(x), f)
+            case m.Peer(function=f, metric=x, brand=brand):
+                return w["brand" if brand else "peer"].format(self.metric_name(x), f)
             case m.RubricScore(criteria=criteria):
                 return w["rubric"].format("、".join(criteria))
         return ""

@@ -125,7 +125,8 @@ def _insert(connection: Any, table: str, run_id: int, columns: tuple[str, ...], 
 
     data = {"run_id": pa.array([run_id] * len(rows), pa.int32())}
     for column in columns:
-        values = [getattr(row, column) for row in rows]
+        # a subject of one of many stores is recorded with its store: `S017 / 接待2组`
+        values = [row.who if column == "subject" else getattr(row, column) for row in rows]
         data[column] = (
             pa.array(values, pa.decimal128(18, 2))
             if column == "amount"
@@ -151,7 +152,7 @@ def _latest_totals(connection: Any, periods: Iterable[str]) -> dict[tuple, tuple
 def _changes(previous: Mapping[tuple, tuple[str, Decimal]], totals: list[Total]) -> list[Change]:
     changes = []
     for total in totals:
-        key = (total.period, total.role, total.subject)
+        key = (total.period, total.role, total.who)
         before = previous.get(key)
         after = (total.grade, total.amount)
         if before is not None and before != after:

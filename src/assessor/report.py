@@ -111,8 +111,8 @@ def markdown(
     grouped = by_subject(outcomes)
     for total in totals:
         head = ", ".join(x for x in (total.points, total.grade, format_amount(total.amount)) if x)
-        lines += ["", f"### {total.period} {total.role} {total.subject}: {head}", ""]
-        lines += [f"- {o.item}: {o.explanation}" for o in grouped[_key(total)]]
+        lines += ["", f"### {total.period} {total.role} {total.who}: {head}", ""]
+        lines += [f"- {o.item}: {o.explanation}" for o in grouped[total.key]]
     return "\n".join(lines) + "\n"
 
 
@@ -132,11 +132,11 @@ def workbook(outcomes: Sequence[Outcome], totals: Sequence[Total], language: str
             [
                 total.period,
                 total.role,
-                total.subject,
+                total.who,
                 total.amount,
                 total.grade,
                 total.points,
-                _reasons(grouped[_key(total)]),
+                _reasons(grouped[total.key]),
             ]
         )
     _format(payroll, amount_column=4)
@@ -149,7 +149,7 @@ def workbook(outcomes: Sequence[Outcome], totals: Sequence[Total], language: str
         sheet.append(list(words["rule_headers"]))
         for o in rows:
             sheet.append(
-                [o.period, o.role, o.subject, o.value, o.reference, o.amount, o.status,
+                [o.period, o.role, o.who, o.value, o.reference, o.amount, o.status,
                  o.explanation]
             )  # fmt: skip
         _format(sheet, amount_column=6)
@@ -157,10 +157,6 @@ def workbook(outcomes: Sequence[Outcome], totals: Sequence[Total], language: str
         for cell in sheet[1]:
             cell.font = Font(bold=True)
     return book
-
-
-def _key(total: Total) -> tuple[str, str, str]:
-    return total.period, total.role, total.subject
 
 
 def _format(sheet, amount_column: int) -> None:

@@ -170,7 +170,7 @@ def _lines(totals: Sequence[Total], height: int = 160) -> str:
     periods = list(dict.fromkeys(t.period for t in totals))
     series: dict[str, dict[str, float]] = {}
     for total in totals:
-        series.setdefault(f"{total.role} {total.subject}", {})[total.period] = float(total.amount)
+        series.setdefault(f"{total.role} {total.who}", {})[total.period] = float(total.amount)
     if len(periods) < 2 or not series:
         return "<p>—</p>"
     values = [v for points in series.values() for v in points.values()]
@@ -209,12 +209,12 @@ def _cards(outcomes: Sequence[Outcome], totals: Sequence[Total]) -> str:
         tone = "neg" if total.amount < 0 else "pos" if total.amount > 0 else ""
         facts = ", ".join(html.escape(x) for x in (total.points, total.grade) if x)
         cards.append(
-            f'<div class="card"><h3>{html.escape(total.subject)} · {html.escape(total.role)} · '
+            f'<div class="card"><h3>{html.escape(total.who)} · {html.escape(total.role)} · '
             f"{html.escape(total.period)}</h3><p>{facts} "
             f'<span class="{tone}">{format_amount(total.amount)}</span></p><ul>'
             + "".join(
                 f"<li><b>{html.escape(o.item)}</b>: {html.escape(o.explanation)}</li>"
-                for o in grouped[(total.period, total.role, total.subject)]
+                for o in grouped[total.key]
             )
             + "</ul></div>"
         )

@@ -59,12 +59,24 @@ class Outcome:
     amount: Decimal
     status: str
     explanation: str
+    # the subject's store, in a scheme assessed per store (`stores by`); else empty
+    store: str = ""
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        """Which subject's period this outcome belongs to."""
+        return self.period, self.store, self.role, self.subject
+
+    @property
+    def who(self) -> str:
+        """The subject as people name it: with its store when there are many."""
+        return m.subject_name(self.store, self.subject)
 
     def as_record(self) -> dict[str, str]:
-        """The row as written to results.csv."""
+        """The row as written to results.csv (with ``store`` when there are many)."""
         record = {name: str(getattr(self, name)) for name in COLUMNS}
         record["amount"] = format_amount(self.amount)
-        return record
+        return {"store": self.store, **record} if self.store else record
 
 
 @attrs.frozen
@@ -77,12 +89,23 @@ class Total:
     points: str
     grade: str
     amount: Decimal
+    store: str = ""
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        """Which subject's period this is (as ``Outcome.key``)."""
+        return self.period, self.store, self.role, self.subject
+
+    @property
+    def who(self) -> str:
+        """The subject as people name it: with its store when there are many."""
+        return m.subject_name(self.store, self.subject)
 
     def as_record(self) -> dict[str, str]:
-        """The row as written to totals.csv."""
+        """The row as written to totals.csv (with ``store`` when there are many)."""
         record = {name: str(getattr(self, name)) for name in TOTAL_COLUMNS}
         record["amount"] = format_amount(self.amount)
-        return record
+        return {"store": self.store, **record} if self.store else record
 
 
 def build_outcomes(
@@ -97,19 +120,19 @@ def build_totals(outcomes: Iterable[Outcome]) -> list[Total]:
     """Per period, role and subject: the scorecards' points, the grades and the net amount."""
     groups = by_subject(outcomes)
     totals = []
-    for (period, role, subject), rows in groups.items():
+    for (period, store, role, subject), rows in groups.items():
         points = "; ".join(o.points for o in rows if o.kind == "scorecard" and o.points)
         grades = "; ".join(o.grade for o in rows if o.kind == "grade" and o.grade)
         amount = sum((o.amount for o in rows if o.kind in MONEY_KINDS), Decimal(0))
-        totals.append(Total(period, role, subject, points, grades, amount))
+        totals.append(Total(period, role, subject, points, grades, amount, store))
     return totals
 
 
-def by_subject(outcomes: Iterable[Outcome]) -> dict[tuple[str, str, str], list[Outcome]]:
-    """The outcomes of each period, role and subject, in their order."""
-    groups: dict[tuple[str, str, str], list[Outcome]] = {}
+def by_subject(outcomes: Iterable[Outcome]) -> dict[tuple[str, str, str, str], list[Outcome]]:
+    """The outcomes of each period, store, role and subject (``Outcome.key``), in order."""
+    groups: dict[tuple[str, str, str, str], list[Outcome]] = {}
     for outcome in outcomes:
-        groups.setdefault((outcome.period, outcome.role, outcome.subject), []).append(outcome)
+        groups.setdefault(outcome.key, []).append(outcome)
     return groups
 
 
@@ -141,7 +164,7 @@ def summarise_money(
     for group, rows in groups.items():
         money = [o.amount for o in rows if o.kind in MONEY_KINDS]
         summary[group] = Money(
-            len({(o.role, o.subject) for o in rows}),
+            len({(o.store, o.role, o.subject) for o in rows}),
             sum((a for a in money if a > 0), Decimal(0)),
             sum((-a for a in money if a < 0), Decimal(0)),
             sum(o.status == "n/a" for o in rows),
@@ -298,6 +321,7 @@ class _Explainer:
             amount=amount,
             status=row["status"],
             explanation=getattr(self, f"explain_{kind}")(row, amount),
+            store=row.get("store") or "",
         )
 
     def shown_values(self, row: Mapping[str, Any]) -> tuple[str, str]:
@@ -514,13 +538,21 @@ def _shows_fraction(metric: m.Metric) -> bool:
 
 
 def results_csv(outcomes: Iterable[Outcome]) -> str:
-    """results.csv as text: UTF-8, a header row, newline line ends."""
-    return _csv(COLUMNS, (o.as_record() for o in outcomes))
+    """results.csv as text: UTF-8, a header row, newline line ends; a ``store`` column first
+    when the outcomes are of many stores.
+    """
+    outcomes = list(outcomes)
+    return _csv(_with_store(COLUMNS, outcomes), (o.as_record() for o in outcomes))
 
 
 def totals_csv(totals: Iterable[Total]) -> str:
     """totals.csv as text, like results.csv."""
-    return _csv(TOTAL_COLUMNS, (t.as_record() for t in totals))
+    totals = list(totals)
+    return _csv(_with_store(TOTAL_COLUMNS, totals), (t.as_record() for t in totals))
+
+
+def _with_store(columns: tuple[str, ...], rows: list[Outcome] | list[Total]) -> tuple[str, ...]:
+    return ("store", *columns) if any(r.store for r in rows) else columns
 
 
 def _csv(columns: tuple[str, ...], records: Iterable[Mapping[str, str]]) -> str:

@@ -94,7 +94,7 @@ def by_period(outcomes: Iterable[Outcome]) -> dict[str, dict[tuple[str, str], tu
     """Per period, each subject's grades and net amount: what "changed" compares."""
     standings: dict[str, dict[tuple[str, str], tuple]] = {}
     for total in build_totals(outcomes):
-        standings.setdefault(total.period, {})[(total.role, total.subject)] = (
+        standings.setdefault(total.period, {})[(total.role, total.who)] = (
             total.grade,
             total.amount,
         )

@@ -34,7 +34,8 @@ def inherited_retention(
     cohort = customers.filter(
         (customers[since] <= transfer) & (customers[lost].isnull() | (customers[lost] > transfer))
     )
-    keys = [customer] if context.subject_column is None else [customer, context.subject_column]
+    keys = [*context.scope, customer]
+    keys += [] if context.subject_column is None else [context.subject_column]
     cohort = cohort.select(*keys, lost=cohort[lost]).distinct()
     months = context.months()
     months = months.filter(months.period >= transfer.replace(day=1))

@@ -112,6 +112,16 @@ def subject_roles(rows: Iterable[Mapping[str, Any]], subject: str, period: m.Per
     }
 
 
+def _named(rows: Iterable[Mapping[str, Any]], name: str) -> tuple[str, str]:
+    """The store and subject a person means by ``name`` (``S017 / 接待2组``, or ``接待2组``
+    in the first store that has it).
+    """
+    for row in rows:
+        if name in (row["subject"], m.subject_name(row["store"], row["subject"])):
+            return row["store"], row["subject"]
+    return "", name
+
+
 def collect_evidence(
     backend: Any,
     scheme: m.Scheme,
@@ -122,23 +132,27 @@ def collect_evidence(
     """The records behind every plugin metric the subject's outcomes in ``period`` read, by
     metric name; ``backend`` holds the loaded input tables.
     """
-    roles = subject_roles(rows, subject, period)
+    rows = list(rows)
+    store, subject = _named(rows, subject)
+    own = [r for r in rows if r["store"] == store]
+    roles = subject_roles(own, subject, period)
     names = dict.fromkeys(n for ns in shown_metrics(scheme, roles).values() for n in ns)
-    return {name: metric_evidence(backend, scheme, name, subject, period) for name in names}
+    return {name: metric_evidence(backend, scheme, name, subject, period, store) for name in names}
 
 
 def metric_evidence(
-    backend: Any, scheme: m.Scheme, name: str, subject: str, period: m.Period
+    backend: Any, scheme: m.Scheme, name: str, subject: str, period: m.Period, store: str = ""
 ) -> Evidence:
     """One plugin metric's records for the subject (or the store, for a store-level metric)
-    in the months of ``period``: the first ``FETCHED_ROWS`` and their count.
+    in the months of ``period``: the first ``FETCHED_ROWS`` and their count. ``store``
+    narrows them to one store's when the scheme is assessed per store.
     """
     from assessor.engine import series as s
     from assessor.engine.plan import plugin_call
 
     metric = scheme.metric(name)
     spec = metric.definition.spec
-    inputs = {t.name: s.input_table(t) for t in scheme.tables}
+    inputs = {t.name: s.input_table(t, scheme.stores) for t in scheme.tables}
     call = plugin_call(scheme, inputs, metric, period.first_month, period.last_month)
     table = spec.evidence(call.context, **call.arguments)
     _check_columns(spec, table, metric.grain)
@@ -146,11 +160,13 @@ def metric_evidence(
     table = table.mutate(period=table.period.cast("date"))  # as the plan reads compute's
     table = table.filter((table.period >= first) & (table.period <= last))
     whose = s.STORE_SUBJECT
+    if scheme.stores is not None:
+        table = table.filter(table[s.STORE] == store)
     if metric.grain is not None:
         whose = subject
         table = table.filter(table.subject.cast("string") == subject)
     # the column that keys subjects says the same in every row: the subject's own name
-    keyed = ("period", "subject", call.context.subject_column)
+    keyed = ("period", s.STORE, "subject", call.context.subject_column, scheme.stores)
     columns = tuple(c for c in table.columns if c not in keyed)
     # by month, then in the plugin's order of columns (customer ids ascending, say)
     ordered = table.select("period", *columns).order_by(["period", *columns])

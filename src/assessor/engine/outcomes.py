@@ -32,6 +32,7 @@ _NULL_EXACT = (
 COLUMNS = {
     "period": "date",
     "cadence": "string",
+    "store": "string",
     "role": "string",
     "subject": "string",
     "item": "string",
@@ -108,6 +109,7 @@ class Outcomes:
         return {
             "period": frame.period,
             "cadence": self.planner.cadence,
+            "store": frame[s.STORE],
             "role": role,
             "subject": frame.subject,
         }
@@ -277,13 +279,9 @@ class Outcomes:
             grade_label = None
         else:
             grade = next(g for g in self.scheme.grades if g.name == bonus.grade)
-            grades = self.grade_rows(grade).select(
-                period="period", subject="subject", grade_label="grade"
-            )
+            grades = self.grade_rows(grade).select(*s.KEYS, grade_label="grade")
             frame = self.frame(bonus.role, *vetoes)
-            frame = frame.left_join(grades, ["period", "subject"]).select(
-                *frame.columns, "grade_label"
-            )
+            frame = frame.left_join(grades, s.KEYS).select(*frame.columns, "grade_label")
             amount = ibis.cases(
                 *(
                     (frame.grade_label == label, ibis.literal(money, type=MONEY))
@@ -321,7 +319,7 @@ class Outcomes:
 
     def limit_and_pool_rows(self, money: ir.Table) -> list[ir.Table]:
         """Clip each subject's rewards and penalties; then scale a role's rewards to its pool."""
-        per_subject = money.group_by(["period", "cadence", "role", "subject"]).aggregate(
+        per_subject = money.group_by(["period", "cadence", s.STORE, "role", "subject"]).aggregate(
             rewards=money.amount.sum(where=money.amount > 0).fill_null(0).cast(MONEY),
             penalties=(-money.amount).sum(where=money.amount < 0).fill_null(0).cast(MONEY),
         )
@@ -356,10 +354,10 @@ def _by_role(role: ir.StringValue, amounts: dict[str, Decimal | None]) -> ir.Val
 
 
 def _pool_rows(clipped: ir.Table, pool: m.Pool) -> ir.Table:
-    """Scale every reward by budget / total when the role's rewards exceed the budget,
-    rounding each down to 分.
+    """Scale every reward by budget / total when the role's rewards in a store exceed the
+    budget, rounding each down to 分.
     """
-    window = ibis.window(group_by="period")
+    window = ibis.window(group_by=["period", s.STORE])
     total = clipped.kept_rewards.sum().over(window)
     penalties = clipped.kept_penalties.sum().over(window) if pool.with_penalties else 0
     budget = penalties + ibis.literal(pool.budget, MONEY)
@@ -377,6 +375,7 @@ def _adjustment_rows(table: ir.Table, kind: str, amount: ir.Value) -> ir.Table:
         table,
         period=table.period,
         cadence=table.cadence,
+        store=table[s.STORE],
         role=table.role,
         subject=table.subject,
         item=kind,
@@ -387,16 +386,17 @@ def _adjustment_rows(table: ir.Table, kind: str, amount: ir.Value) -> ir.Table:
 
 
 def _apply_quota(table: ir.Table, grade: int, share) -> ir.Table:
-    """At most floor(share * n) subjects of the period keep ``grade``: those with the highest
-    totals; subjects tied at the boundary all move down one grade.
+    """At most floor(share * n) subjects of the period and store keep ``grade``: those with the
+    highest totals; subjects tied at the boundary all move down one grade.
     """
+    peers = ["period", s.STORE]
     graded = table["index"].notnull()
-    n = graded.cast("int64").sum().over(group_by="period")
+    n = graded.cast("int64").sum().over(group_by=peers)
     allowed = (n * share.numerator) // share.denominator
     at = (table["index"] == grade).fill_null(False)
-    at_grade = at.cast("int64").sum().over(group_by="period")
+    at_grade = at.cast("int64").sum().over(group_by=peers)
     # how many subjects of this grade have a total at least this one's
-    below = ibis.rank().over(group_by=["period", at], order_by=table.key.asc())
+    below = ibis.rank().over(group_by=[*peers, at], order_by=table.key.asc())
     at_least = at_grade - below
     keep = at_least <= allowed
     return table.mutate(index=ibis.ifelse(at & ~keep, grade + 1, table["index"]))

@@ -111,7 +111,7 @@ class Planner:
     inputs: dict[str, ir.Table] = attrs.field(factory=dict)
 
     def __attrs_post_init__(self) -> None:
-        self.inputs = {t.name: s.input_table(t) for t in self.scheme.tables}
+        self.inputs = {t.name: s.input_table(t, self.scheme.stores) for t in self.scheme.tables}
 
     # -- periods and subjects ------------------------------------------------------------
 
@@ -130,24 +130,39 @@ class Planner:
         return ibis.memtable({"period": dates}, schema={"period": "date"})
 
     def frame(self, grain: str | None, kind: str, assessed_only: bool = False) -> ir.Table:
-        """Every (period, subject) that exists: a subject exists from the period of its first
-        row (in a time-stamped table) or always.
+        """Every (period, store, subject) that exists: a subject exists from the period of its
+        first row in its store (in a time-stamped table) or always; a store always.
         """
         periods = self.periods(kind, assessed_only)
         if grain is None:
-            return periods.mutate(subject=ibis.literal(STORE_SUBJECT))
+            return periods.cross_join(self.stores()).mutate(subject=ibis.literal(STORE_SUBJECT))
         role = self.scheme.role(grain)
-        table = self.inputs[role.table]
+        table = self.with_store(self.inputs[role.table])
         spec = self.scheme.table(role.table)
         key = table[role.column]
         rows = table.filter(key.notnull())
         if spec.time_column is None:
-            return periods.cross_join(rows.select(subject=key).distinct())
-        starts = rows.group_by(subject=key).aggregate(
+            return periods.cross_join(rows.select(s.STORE, subject=key).distinct())
+        starts = rows.group_by([s.STORE, rows[role.column].name("subject")]).aggregate(
             since=s.period_start(rows[spec.time_column].min(), kind)
         )
         joined = periods.cross_join(starts)
-        return joined.filter(joined.since <= joined.period).select("period", "subject")
+        return joined.filter(joined.since <= joined.period).select(*s.KEYS)
+
+    def stores(self) -> ir.Table:
+        """Every store (``store``): the one store, or each store any input table names."""
+        if self.scheme.stores is None:
+            return ibis.memtable({s.STORE: [s.ONE_STORE]}, schema={s.STORE: "string"})
+        named = [table.select(s.STORE) for table in self.inputs.values()]
+        # ibis.union of one table is that table, duplicates and all: distinct it explicitly
+        found = ibis.union(*named).distinct()
+        return found.filter(found[s.STORE].notnull())
+
+    def with_store(self, table: ir.Table) -> ir.Table:
+        """An input table with its rows' ``store`` (the one store's name when there is one)."""
+        if self.scheme.stores is None:
+            return table.mutate(**{s.STORE: ibis.literal(s.ONE_STORE)})
+        return table
 
     # -- metrics -------------------------------------------------------------------------
 
@@ -172,7 +187,7 @@ class Planner:
             if metric.grain is not None and definition.function != "rank":
                 # a reference declared `for` a role: the same value for each of its subjects
                 frame = self.frame(metric.grain, kind)
-                series = frame.join(series.drop("subject"), "period")
+                series = frame.join(series.drop("subject"), ["period", s.STORE])
         elif isinstance(definition, m.RubricScore):
             from assessor.engine.rubric import rubric_series
 
@@ -180,71 +195,76 @@ class Planner:
         else:
             frame = self.with_values(self.frame(metric.grain, kind), definition.expr)
             value = self.value(definition.expr, frame)
-            series = frame.select("period", "subject", num=value.num, den=value.den)
+            series = frame.select(*s.KEYS, num=value.num, den=value.den)
         series = self.filled(metric, series)
         if isinstance(definition, m.PluginMetric):
             return series  # kept as the plugin counts them (lost / visits), for explanations
         value = s.reduced(Exact(series.num, series.den))
-        return series.select("period", "subject", num=value.num, den=value.den)
+        return series.select(*s.KEYS, num=value.num, den=value.den)
 
     def filled(self, metric: m.Metric, series: ir.Table) -> ir.Table:
         """Apply the metric's declared ``missing``: a default value, or carry the last one."""
         if metric.missing is None or metric.missing == "n/a":
             return series
         frame = self.frame(metric.grain, self.kind_of(metric))
-        joined = frame.left_join(series, ["period", "subject"]).select(
-            "period", "subject", "num", "den"
-        )
+        joined = frame.left_join(series, s.KEYS).select(*s.KEYS, "num", "den")
         defined = joined.num.notnull() & joined.den.notnull()
         if metric.missing != "carry":
             fill = s.constant(metric.missing)
             return joined.select(
-                "period",
-                "subject",
+                *s.KEYS,
                 num=ibis.ifelse(defined, joined.num, fill.num),
                 den=ibis.ifelse(defined, joined.den, fill.den),
             )
-        window = ibis.window(group_by="subject", order_by="period", preceding=None, following=0)
-        marked = joined.mutate(source=joined.period.max(where=defined).over(window))
-        earlier = series.select(source="period", subject="subject", cn="num", cd="den")
-        carried = marked.left_join(earlier, ["source", "subject"]).select(
-            "period", "subject", "cn", "cd"
+        window = ibis.window(
+            group_by=[s.STORE, "subject"], order_by="period", preceding=None, following=0
         )
-        return carried.select("period", "subject", num=carried.cn, den=carried.cd)
+        marked = joined.mutate(source=joined.period.max(where=defined).over(window))
+        earlier = series.select(
+            source="period", store=s.STORE, subject="subject", cn="num", cd="den"
+        )
+        carried = marked.left_join(earlier, ["source", s.STORE, "subject"]).select(
+            *s.KEYS, "cn", "cd"
+        )
+        return carried.select(*s.KEYS, num=carried.cn, den=carried.cd)
 
     def plugin_series(self, metric: m.Metric, definition: m.PluginMetric) -> ir.Table:
         """A plugin metric's monthly values, keyed by the role's subjects."""
         call = plugin_call(self.scheme, self.inputs, metric, self.first_month, self.last.last_month)
         table = definition.spec.compute(call.context, **call.arguments)
-        s.check_plugin_output(definition.spec, table, grain=metric.grain)
+        stores = call.context.stores
+        s.check_plugin_output(definition.spec, table, grain=metric.grain, stores=stores)
         subject = table.subject if metric.grain else ibis.literal(STORE_SUBJECT)
+        store = table[s.STORE] if stores else ibis.literal(s.ONE_STORE)
         exact = Exact.of(table.num, table.den)
         result = table.select(
             period=table.period.cast("date"),
+            store=store.cast("string"),
             subject=subject.cast("string"),
             num=exact.num,
             den=exact.den,
         )
         if metric.grain is None and definition.spec.by_subject_value:
-            return s.group_sum(result, ["period"]).mutate(subject=ibis.literal(STORE_SUBJECT))
+            totals = s.group_sum(result, ["period", s.STORE])
+            return totals.mutate(subject=ibis.literal(STORE_SUBJECT))
         return result
 
     def mapping_series(self, definition: m.OverMapping) -> ir.Table:
         """Aggregate members' values exactly over a mapping table."""
-        table = self.inputs[definition.table]
+        table = self.with_store(self.inputs[definition.table])
         pairs = table.select(
-            subject=table[definition.subject_column], member=table[definition.member_column]
+            s.STORE,
+            subject=table[definition.subject_column],
+            member=table[definition.member_column],
         ).distinct()
         pairs = pairs.filter(pairs.subject.notnull() & pairs.member.notnull())
         values = self.series[definition.metric]
-        members = pairs.join(values.rename(member="subject"), "member")
-        totals = s.group_sum(
-            members.select("period", "subject", "num", "den"), ["period", "subject"]
-        )
+        members = pairs.join(values.rename(member="subject"), [s.STORE, "member"])
+        totals = s.group_sum(members.select(*s.KEYS, "num", "den"), s.KEYS)
         result = definition.aggregate.finish(
             Exact(totals.num, totals.den), Exact.of(totals["count"])
         )
-        return totals.select("period", "subject", num=result.num, den=result.den)
+        return totals.select(*s.KEYS, num=result.num, den=result.den)
 
     def gathered(
         self, frame: ir.Table, values: ir.Table, offsets: list[int]
@@ -254,12 +274,11 @@ class Planner:
         for i, offset in enumerate(offsets):
             shifted = values.select(
                 period=(values.period - ibis.interval(months=offset)).cast("date"),
+                store=values[s.STORE],
                 subject=values.subject,
                 **{f"n{i}": values.num, f"d{i}": values.den},
             )
-            frame = frame.left_join(shifted, ["period", "subject"]).select(
-                *frame.columns, f"n{i}", f"d{i}"
-            )
+            frame = frame.left_join(shifted, s.KEYS).select(*frame.columns, f"n{i}", f"d{i}")
             columns.append((f"n{i}", f"d{i}"))
         return frame, [(frame[n], frame[d]) for n, d in columns]
 
@@ -274,8 +293,7 @@ class Planner:
         result = definition.aggregate.finish(s.exact_sum(terms), Exact.of(count))
         complete = ibis.and_(*defined) if definition.aggregate.strict_over_previous else count > 0
         return frame.select(
-            "period",
-            "subject",
+            *s.KEYS,
             num=ibis.ifelse(complete, result.num, ibis.null(EXACT)),
             den=ibis.ifelse(complete, result.den, ibis.null(EXACT)),
         )
@@ -286,6 +304,7 @@ class Planner:
         values = self.series[definition.metric]
         return values.select(
             period=(values.period + ibis.interval(months=definition.periods * step)).cast("date"),
+            store=values[s.STORE],
             subject=values.subject,
             num=values.num,
             den=values.den,
@@ -301,10 +320,10 @@ class Planner:
         before = values.filter(
             (values.period >= s.month_date(start)) & (values.period < s.month_date(end))
         )
-        totals = s.group_sum(before.select("subject", "num", "den"), ["subject"])
+        totals = s.group_sum(before.select(s.STORE, "subject", "num", "den"), [s.STORE, "subject"])
         mean = Exact(totals.num, totals.den) / Exact.of(totals["count"])
-        baseline = totals.select("subject", num=mean.num, den=mean.den)
-        return self.frame(metric.grain, kind).join(baseline, "subject")
+        baseline = totals.select(s.STORE, "subject", num=mean.num, den=mean.den)
+        return self.frame(metric.grain, kind).join(baseline, [s.STORE, "subject"])
 
     def rollup_series(self, metric: m.Metric, definition: m.Rollup) -> ir.Table:
         """Monthly values of the period: mean or sum of the defined ones, or the last one."""
@@ -322,37 +341,41 @@ class Planner:
                 *((ok, d) for ok, (_, d) in reversed(list(zip(defined, terms, strict=True)))),
                 else_=ibis.null(EXACT),
             )
-            return frame.select("period", "subject", num=num.cast(EXACT), den=den.cast(EXACT))
+            return frame.select(*s.KEYS, num=num.cast(EXACT), den=den.cast(EXACT))
         total = s.exact_sum(terms)
         result = total / Exact.of(count) if definition.how == "mean" else total
         some = count > 0
         return frame.select(
-            "period",
-            "subject",
+            *s.KEYS,
             num=ibis.ifelse(some, result.num, ibis.null(EXACT)),
             den=ibis.ifelse(some, result.den, ibis.null(EXACT)),
         )
 
     def peer_series(self, definition: m.Peer) -> ir.Table:
-        """A reference over every subject with a value in the period, or each one's rank."""
+        """A reference over every subject of the store with a value in the period, or each
+        one's rank among them.
+        """
         values = self.series[definition.metric]
         values = values.filter(values.num.notnull() & values.den.notnull())
         key = s.order_key(values.num, values.den)
+        peers = ["period"] if definition.brand else ["period", s.STORE]
         if definition.function == "mean":
-            totals = s.group_sum(values, ["period"])
+            totals = s.group_sum(values, peers)
             result = Exact(totals.num, totals.den) / Exact.of(totals["count"])
-            return totals.select(
-                "period", subject=ibis.literal(STORE_SUBJECT), num=result.num, den=result.den
+            return self.in_every_store(
+                totals.select(
+                    *peers, subject=ibis.literal(STORE_SUBJECT), num=result.num, den=result.den
+                )
             )
         if definition.function == "rank":
             order = key.asc() if definition.ascending else key.desc()
-            ranked = values.mutate(rank=ibis.rank().over(group_by="period", order_by=order) + 1)
+            ranked = values.mutate(rank=ibis.rank().over(group_by=peers, order_by=order) + 1)
             return ranked.select(
-                "period", "subject", num=ranked["rank"].cast(EXACT), den=ibis.literal(1, EXACT)
+                *s.KEYS, num=ranked["rank"].cast(EXACT), den=ibis.literal(1, EXACT)
             )
         ordered = values.mutate(
-            position=ibis.row_number().over(group_by="period", order_by=[key, values.subject]) + 1,
-            n=values.subject.count().over(group_by="period"),
+            position=ibis.row_number().over(group_by=peers, order_by=[key, values.subject]) + 1,
+            n=values.subject.count().over(group_by=peers),
         )
         if definition.function == "median":
             low, high = (ordered.n + 1) // 2, ordered.n // 2 + 1
@@ -362,11 +385,19 @@ class Planner:
             low = (ordered.n * share.numerator + share.denominator - 1) // share.denominator
             high = low
         picked = ordered.filter((ordered.position == low) | (ordered.position == high))
-        middle = s.group_sum(picked.select("period", "num", "den"), ["period"])
+        middle = s.group_sum(picked.select(*peers, "num", "den"), peers)
         result = Exact(middle.num, middle.den) / Exact.of(middle["count"])
-        return middle.select(
-            "period", subject=ibis.literal(STORE_SUBJECT), num=result.num, den=result.den
+        return self.in_every_store(
+            middle.select(
+                *peers, subject=ibis.literal(STORE_SUBJECT), num=result.num, den=result.den
+            )
         )
+
+    def in_every_store(self, series: ir.Table) -> ir.Table:
+        """A store-level series; one over the whole brand (no ``store``) repeated per store."""
+        if s.STORE in series.columns:
+            return series
+        return series.cross_join(self.stores()).select(*s.KEYS, "num", "den")
 
     # -- values on a frame -----------------------------------------------------------------
 
@@ -377,12 +408,8 @@ class Planner:
             values = self.series[name]
             alias = self.alias(name)
             columns = {f"{alias}_n": values.num, f"{alias}_d": values.den}
-            if metric.grain is None:
-                right = values.select("period", **columns)
-                keys = ["period"]
-            else:
-                right = values.select("period", "subject", **columns)
-                keys = ["period", "subject"]
+            keys = ["period", s.STORE] if metric.grain is None else s.KEYS
+            right = values.select(*keys, **columns)
             frame = frame.left_join(right, keys).select(*frame.columns, *columns)
         return frame
 
@@ -474,6 +501,7 @@ def plugin_call(
         s.month_date(first_month),
         s.month_date(last_month),
         scheme.transfer,
+        stores=scheme.stores is not None,
     )
     return PluginCall(context, {name: _plain(value) for name, value in definition.arguments})
 

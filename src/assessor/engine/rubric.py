@@ -57,10 +57,11 @@ def rating_numerator(scale: m.Scale, score: ir.StringValue) -> ir.Value:
 
 def rated(planner: Planner, scale: m.Scale, criteria: tuple[str, ...]) -> ir.Table:
     """The ratings of the given criteria in the plan's periods, as exact integers."""
-    table = planner.inputs[RATINGS]
+    table = planner.with_store(planner.inputs[RATINGS])
     rows = table.filter(table.criterion.isin(list(criteria)))
     return rows.select(
         period=s.period_start(rows.period, planner.cadence),
+        store=rows[s.STORE],
         subject=rows.subject,
         criterion=rows.criterion,
         num=rating_numerator(scale, rows.score),
@@ -122,11 +123,9 @@ def rubric_series(planner: Planner, metric: m.Metric, rubric: m.RubricScore) -> 
     denominator = common_denominator(rubric.scale)
     ratings = rated(planner, rubric.scale, rubric.criteria)
     per_criterion = _across_evaluators(ratings, rubric.aggregate, denominator)
-    totals = s.group_sum(per_criterion, ["period", "subject"])
+    totals = s.group_sum(per_criterion, s.KEYS)
     frame = planner.frame(metric.grain, planner.cadence)
-    joined = frame.left_join(totals, ["period", "subject"]).select(
-        "period", "subject", "num", "den", "count"
-    )
+    joined = frame.left_join(totals, s.KEYS).select(*s.KEYS, "num", "den", "count")
     rated_count = joined["count"].fill_null(0)
     total = Exact(joined.num.fill_null(0), joined.den.fill_null(1))
     criteria = len(rubric.criteria)
@@ -142,8 +141,7 @@ def rubric_series(planner: Planner, metric: m.Metric, rubric: m.RubricScore) -> 
         ok = rated_count == criteria
     points = mean / s.constant(rubric.scale.maximum) * s.constant(Fraction(100))
     return joined.select(
-        "period",
-        "subject",
+        *s.KEYS,
         num=ibis.ifelse(ok, points.num, ibis.null(EXACT)),
         den=ibis.ifelse(ok, points.den, ibis.null(EXACT)),
     )
@@ -151,7 +149,7 @@ def rubric_series(planner: Planner, metric: m.Metric, rubric: m.RubricScore) -> 
 
 def _across_evaluators(ratings: ir.Table, aggregate: str, denominator: int) -> ir.Table:
     """One exact value per (period, subject, criterion) from its evaluators' ratings."""
-    keys = ["period", "subject", "criterion"]
+    keys = [*s.KEYS, "criterion"]
     ratings = ratings.filter(ratings.num.notnull())
     if aggregate == "median":
         ordered = ratings.mutate(

@@ -1,9 +1,11 @@
-"""Metric values as relational series: one Ibis table per metric, ``period, subject, num, den``.
+"""Metric values as relational series: one Ibis table per metric,
+``period, store, subject, num, den``.
 
-A series holds a metric's exact value (num / den, reduced) per period and, below store level,
-per subject; an absent row or a null denominator is n/a. Monthly metrics (plugin data) have
-one row per month; the others one per assessed period (a month, quarter, half-year or year),
-each period named by the date of its first day.
+A series holds a metric's exact value (num / den, reduced) per period and store and, below
+store level, per subject; an absent row or a null denominator is n/a. ``store`` is the store's
+name in a scheme that says ``stores by``, and empty when the data is one store. Monthly
+metrics (plugin data) have one row per month; the others one per assessed period (a month,
+quarter, half-year or year), each period named by the date of its first day.
 """
 
 from __future__ import annotations
@@ -23,7 +25,13 @@ from assessor.errors import fail
 from assessor.model import scheme as m
 from assessor.model.registry import TableSpec
 
-STORE_SUBJECT = "store"
+STORE_SUBJECT = m.STORE_SUBJECT
+# the key column holding a row's store in every series and outcome (see ``Scheme.stores``)
+STORE = "store"
+# its value when the data is one store
+ONE_STORE = ""
+# what every series is keyed by
+KEYS = ["period", STORE, "subject"]
 # how far back `missing carry` looks for an earlier value
 CARRY_MONTHS = 12
 
@@ -60,6 +68,10 @@ class MetricContext:
     transfer the scheme declares (None when it declares none). ``monthly``, ``months``,
     ``with_subject``, ``keys``, and ``share`` with its evidence ``hits``, are the building
     blocks most metrics start from.
+
+    ``stores``: the data holds many stores, each input table has a ``store`` column, and the
+    metric is computed for each store as if it were alone: group by ``keys`` and partition
+    windows by ``scope`` (a customer who visits two stores is followed in each separately).
     """
 
     tables: Mapping[str, ir.Table]
@@ -67,15 +79,26 @@ class MetricContext:
     first_period: dt.date
     last_period: dt.date
     transfer_date: dt.date | None = None
+    stores: bool = False
 
     def table(self, name: str) -> ir.Table:
         """The input table of that name, as declared by its plugin."""
         return self.tables[name]
 
     @property
+    def scope(self) -> list[str]:
+        """What every window and grouping of a metric is partitioned by: ``store`` when the
+        data holds many stores, else nothing.
+        """
+        return [STORE] if self.stores else []
+
+    @property
     def keys(self) -> list[str]:
-        """What a metric's result is grouped by: ``period``, and ``subject`` when asked."""
-        return ["period"] if self.subject_column is None else ["period", "subject"]
+        """What a metric's result is grouped by: ``period``, ``store`` when the data holds
+        many stores, and ``subject`` when asked.
+        """
+        subject = [] if self.subject_column is None else ["subject"]
+        return ["period", *self.scope, *subject]
 
     @property
     def after_last(self) -> dt.date:
@@ -127,9 +150,14 @@ class MetricContext:
         return self.with_subject(rows, name)
 
 
-def input_table(spec: TableSpec) -> ir.Table:
-    """An unbound Ibis table with the declared schema of an input table."""
-    return ibis.table(ibis_schema(spec), name=spec.name)
+def input_table(spec: TableSpec, stores: str | None = None) -> ir.Table:
+    """An unbound Ibis table with the declared schema of an input table; with ``stores``
+    (the scheme's store column) the rows' store is also in the column ``store``.
+    """
+    table = ibis.table(ibis_schema(spec), name=spec.name)
+    if stores is None or stores == STORE:
+        return table
+    return table.mutate(**{STORE: table[stores]})
 
 
 def month_date(month: m.Month) -> dt.date:
@@ -198,9 +226,10 @@ def constant(value: Fraction) -> Exact:
     return Exact.constant(value.numerator, value.denominator)
 
 
-def check_plugin_output(spec, table: ir.Table, grain: str | None) -> None:
+def check_plugin_output(spec, table: ir.Table, grain: str | None, stores: bool = False) -> None:
     """A plugin's metric must return the declared columns; say which plugin when it does not."""
     expected = {"period", "num", "den"} | ({"subject"} if grain else set())
+    expected |= {STORE} if stores else set()
     missing = expected - set(getattr(table, "columns", ()))
     if missing:
         fail(

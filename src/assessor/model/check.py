@@ -17,7 +17,7 @@ import attrs
 from assessor.errors import Diagnostic, Span, raise_if_errors, suggest
 from assessor.model import scheme as m
 from assessor.model.check_cards import CardChecks, canonical_operator
-from assessor.model.registry import AggregateSpec, MetricSpec, Registry, TableSpec
+from assessor.model.registry import AggregateSpec, ColumnSpec, MetricSpec, Registry, TableSpec
 from assessor.model.units import UNIT_WORDS, Unit, combine, comparable, parse_quantity, quantity_of
 from assessor.syntax import ast
 
@@ -136,7 +136,8 @@ class _Checker(CardChecks):
             roles=tuple(self.roles.values()),
             metrics=tuple(x for x in self.metrics.values() if x is not None),
             rules=rules,
-            tables=tuple(self.tables[name] for name in sorted(self.tables)),
+            tables=self.tables_by_store(header.stores),
+            stores=header.stores.text if header.stores else None,
             transfer=self.transfer,
             version=header.version.value if header.version else None,
             effective=effective,
@@ -189,6 +190,35 @@ class _Checker(CardChecks):
                     suggest(name.text, self.registry.plugins)
                     or "install it, or see `assessor plugins` for what is installed",
                 )
+
+    def tables_by_store(self, stores: ast.Identifier | None) -> tuple[TableSpec, ...]:
+        """The input tables, each with the store column when the scheme says ``stores by``.
+
+        Every table then needs the column (a text, never blank), and a row's key includes
+        its store: two stores may each have a `接待1组` in the same month.
+        """
+        tables = [self.tables[name] for name in sorted(self.tables)]
+        if stores is None:
+            return tuple(tables)
+        return tuple(self.with_store_column(spec, stores) for spec in tables)
+
+    def with_store_column(self, spec: TableSpec, stores: ast.Identifier) -> TableSpec:
+        """A table with its rows' store, which a multi-store scheme runs each store on alone."""
+        own = spec.column(stores.text)
+        if own is not None and own.type != "text":
+            self.error(
+                "E239",
+                f"input table {spec.name!r} has a column {stores.text!r} of type {own.type}; "
+                "the store column must be text",
+                stores.span,
+                "name the store column differently, e.g. `stores by store_code`, and rename it "
+                "in the data",
+            )
+            return spec
+        column = own or ColumnSpec(stores.text, "text", "门店", "store")
+        columns = spec.columns if own else (*spec.columns, column)
+        key = (stores.text, *spec.key) if spec.key else ()
+        return attrs.evolve(spec, columns=columns, key=key)
 
     def check_transfer(self, day: ast.Identifier | None) -> datetime.date | None:
         """``transfer 2026-01-01``: a real calendar day."""
@@ -883,12 +913,13 @@ class _Checker(CardChecks):
             return None, None
         if member is None:
             return None, None
-        if member.grain is None:
+        if member.grain is None and not expr.brand:
             self.error(
                 "E208",
                 f"{member.name!r} is a store-level metric: it has no peers",
                 expr.operand.span,
-                "compare subjects of a role: use a metric declared `for` a role",
+                "compare subjects of a role: use a metric declared `for` a role, or compare "
+                "the stores of a dealer group with `over brand`",
             )
             return None, None
         share, ascending = self.peer_arguments(expr, function)
@@ -898,8 +929,8 @@ class _Checker(CardChecks):
             if grain != member.grain:
                 self.wrong_grain(member, grain, expr.span)
                 return None, None
-            return m.Peer(function, member.name, None, ascending), Unit.COUNT
-        return m.Peer(function, member.name, share, False), member.unit
+            return m.Peer(function, member.name, None, ascending, expr.brand), Unit.COUNT
+        return m.Peer(function, member.name, share, False, expr.brand), member.unit
 
     def peer_arguments(self, expr: ast.OverPeers, function: str) -> tuple:
         """(share for percentile, ascending for rank), or (False, False) when wrong."""

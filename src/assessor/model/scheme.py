@@ -56,6 +56,19 @@ class Month:
 
 
 PERIOD_MONTHS = {"month": 1, "quarter": 3, "half": 6, "year": 12}
+# the subject of a role assessed at store level
+STORE_SUBJECT = "store"
+
+
+def subject_name(store: str, subject: str) -> str:
+    """A subject as people name it: ``S017 / 接待2组``, or ``S017`` for a store-level role,
+    when a scheme is assessed per store; the subject alone when the data is one store.
+    """
+    if not store:
+        return subject
+    return store if subject == STORE_SUBJECT else f"{store} / {subject}"
+
+
 _PERIOD_TEXT = re.compile(r"(\d{4})(?:-(?:(\d{2})|Q([1-4])|H([12])))?")
 
 
@@ -285,14 +298,17 @@ class Baseline:
 
 @attrs.frozen
 class Peer:
-    """A reference over all subjects of the metric's role in the period: mean, median,
-    percentile (nearest rank, ``share`` in 0..1) or rank (1 = highest unless ascending).
+    """A reference over all subjects of the metric's role in the period and store: mean,
+    median, percentile (nearest rank, ``share`` in 0..1) or rank (1 = highest unless
+    ascending). With ``brand``, over the subjects of every store (the stores themselves, for a
+    store-level metric): a brand-level roll-up.
     """
 
     function: str
     metric: str
     share: Fraction | None = None
     ascending: bool = False
+    brand: bool = False
 
 
 @attrs.frozen
@@ -598,6 +614,9 @@ class Scheme:
     pools: tuple[Pool, ...] = ()
     # the day of the equity transfer, when the scheme declares one
     transfer: datetime.date | None = None
+    # `stores by store`: every input table's column naming its store; the scheme is then
+    # assessed per store, as if each store were run alone (None: the data is one store)
+    stores: str | None = None
     # `version "2"` and `effective 2026-10-01`, recorded with every result
     version: str | None = None
     effective: datetime.date | None = None

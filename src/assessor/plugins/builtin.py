@@ -87,6 +87,7 @@ def _kpi(context, indicator: str, percent: bool = False):
     )
     scale = 10**9 * (100 if percent else 1)
     return rows.select(
+        *context.scope,
         period=rows.period,
         subject=rows.subject,
         num=(rows.value * 10**9).cast("decimal(38, 0)"),

@@ -86,12 +86,15 @@ LogicalOperator = Literal["and", "or"]
 
 @attrs.frozen
 class OverPeers:
-    """A peer reference: ``mean(x over all)``, ``rank(x over all, ascending)``."""
+    """A peer reference: ``mean(x over all)``, ``rank(x over all, ascending)``; with
+    ``brand``, over every store of a dealer group: ``mean(store_churn over brand)``.
+    """
 
     function: Identifier
     operand: Expr
     arguments: tuple[Argument, ...]
     span: Span
+    brand: bool = False
 
 
 @attrs.frozen
@@ -203,6 +206,8 @@ class Header:
     extends: Text | None = None
     version: Text | None = None
     effective: Identifier | None = None
+    # ``stores by store``: the column naming each row's store in every input table
+    stores: Identifier | None = None
 
 
 @attrs.frozen

@@ -52,7 +52,12 @@ def _text(node: ast.Text | None) -> str | None:
 def _header(template: ast.Header, scheme: ast.Header) -> ast.Header:
     seen = {u.text for u in template.uses}
     uses = (*template.uses, *(u for u in scheme.uses if u.text not in seen))
-    return attrs.evolve(scheme, uses=uses, period=scheme.period or template.period)
+    return attrs.evolve(
+        scheme,
+        uses=uses,
+        period=scheme.period or template.period,
+        stores=scheme.stores or template.stores,
+    )
 
 
 def declaration_key(decl: ast.Declaration) -> tuple[str, str] | None:

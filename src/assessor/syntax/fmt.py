@@ -13,7 +13,7 @@ Lines and indentation (2 spaces a level):
 - Header: ``scheme "title"`` (with ``extends "template" version "2" effective 2026-10-01``
   on the same line), then ``uses a, b`` and ``period quarter  review month  window
   2026-01 .. 2026-12`` indented 2 (the period parts on one line, two spaces apart), and
-  ``transfer 2026-01-01`` on a line of its own, indented 2.
+  ``transfer 2026-01-01`` and ``stores by store`` on lines of their own, indented 2.
 - One blank line between top-level declarations. Consecutive ``param`` lines, consecutive
   ``role`` lines, consecutive one-line ``metric`` lines and consecutive ``amend`` or ``drop``
   lines (each one line) are not forced apart: between them a
@@ -301,9 +301,10 @@ def _head(nodes: Sequence[Node | None], part_of_head: Callable[[Node], bool]) ->
 
 
 def _header(tree: Tree) -> _Block:
-    lines = [_line(0, [c for c in tree.children if not _is_tree(c, "uses", "period")])]
+    own_line = [c for c in tree.children if not _is_tree(c, "uses", "period", "stores")]
+    lines = [_line(0, own_line)]
     for child in tree.children:
-        if _is_tree(child, "uses"):
+        if _is_tree(child, "uses", "stores"):
             lines.append(_line(INDENT, [child]))
         elif _is_tree(child, "period"):
             own = [c for c in child.children if not _is_tree(c, "transfer")]

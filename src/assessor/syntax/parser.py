@@ -181,7 +181,7 @@ class _ToAst(Transformer):
     def start(self, meta, header, *declarations):
         return ast.SchemeText(self.file, header, tuple(declarations))
 
-    def header(self, meta, title, extends, version, effective, uses, period):
+    def header(self, meta, title, extends, version, effective, uses, period, stores):
         return ast.Header(
             _unquote(title),
             uses or (),
@@ -190,7 +190,11 @@ class _ToAst(Transformer):
             extends,
             version,
             effective,
+            stores,
         )
+
+    def stores(self, meta, column):
+        return self._id(column)
 
     def extends(self, meta, source):
         return ast.Text(_unquote(source), _span(source, self.file))
@@ -547,6 +551,9 @@ class _ToAst(Transformer):
 
     def over_peers(self, meta, function, operand, *arguments):
         return ast.OverPeers(function, operand, arguments, _span(meta, self.file))
+
+    def over_brand(self, meta, function, operand, *arguments):
+        return ast.OverPeers(function, operand, arguments, _span(meta, self.file), brand=True)
 
     def compare(self, meta, left, operator, right):
         return ast.Compare(str(operator), left, right, _span(meta, self.file))

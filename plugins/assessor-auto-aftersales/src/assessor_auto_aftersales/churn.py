@@ -35,7 +35,10 @@ def _marked(context: Any, lapse_months: int) -> Any:
     start = _add_months(context.first_period, -lapse_months)
     end = _add_months(context.last_period, 1)
     visits = visits.filter((visits.visit_date >= start) & (visits.visit_date < end))
-    later = ibis.window(group_by="customer_id", order_by=["visit_date", "visit_id"])
+    # each store follows its own customers, as if it were run alone
+    later = ibis.window(
+        group_by=[*context.scope, "customer_id"], order_by=["visit_date", "visit_id"]
+    )
     with_next = visits.mutate(next_date=visits.visit_date.lead().over(later))
     month = _month_index(with_next.visit_date)
     next_month = _month_index(with_next.next_date)

@@ -41,7 +41,7 @@ def hits_by_team(rows: Any, context: Any, *columns: str) -> Any:
 
 
 def _by_team(rows: Any, context: Any) -> tuple[Any, list[str]]:
-    keys = ["period"]
+    keys = ["period", *context.scope]
     if context.subject_column is not None:
         rows = rows.mutate(subject=rows.team.cast("string"))
         keys.append("subject")

@@ -24,7 +24,7 @@ def survey_score(context: Any) -> Any:
     """The mean satisfaction score (1 to 10) of the surveys dated in the month."""
     surveys = context.table(SURVEYS)
     rows = within(surveys.mutate(period=month_of(surveys.survey_date)), context)
-    keys = ["period"]
+    keys = ["period", *context.scope]
     if context.subject_column is not None:
         rows = rows.mutate(subject=rows.team.cast("string"))
         keys.append("subject")
@@ -62,10 +62,15 @@ def _active_share(context: Any, table: str, day_column: str, months: int) -> Any
     active = booked.filter(
         (booked.since <= booked.last_day)
         & (booked.lost_on.isnull() | (booked.lost_on > booked.last_day))
-    ).select("customer_id", "team", "period", "last_day", "window_start")
+    ).select(*context.scope, "customer_id", "team", "period", "last_day", "window_start")
     source = context.table(table)
-    events = source.select(event_customer=source.customer_id, event_day=source[day_column])
+    # in a dealer group, customer ids are a store's own: an event counts in its store only
+    stores = {f"event_{key}": source[key] for key in context.scope}
+    events = source.select(
+        **stores, event_customer=source.customer_id, event_day=source[day_column]
+    )
     seen = [
+        *(active[key] == events[f"event_{key}"] for key in context.scope),
         active.customer_id == events.event_customer,
         events.event_day >= active.window_start,
         events.event_day <= active.last_day,
@@ -87,6 +92,7 @@ def inherited_retention(context: Any) -> Any:
         first_period=context.first_period,
         last_period=context.last_period,
         transfer_date=context.transfer_date,
+        stores=context.stores,
     )
     return api.inherited_retention(
         by_team, CUSTOMERS, since="since", lost="lost_on", customer="customer_id"

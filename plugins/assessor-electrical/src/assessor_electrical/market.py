@@ -16,7 +16,7 @@ def market_share(context: Any) -> Any:
     """
     market = context.table(MARKET)
     rows = within(market.mutate(period=market.month), context)
-    keys = ["period"]
+    keys = ["period", *context.scope]
     if context.subject_column is not None:
         rows = rows.mutate(subject=rows.team.cast("string"))
         keys.append("subject")

@@ -26,6 +26,7 @@ def _requests(context: Any, hours: int) -> Any:
     due = requests.opened_at + ibis.interval(hours=hours)
     on_time = requests.responded_at.notnull() & (requests.responded_at <= due)
     rows = requests.select(
+        *context.scope,
         *_REQUEST,
         team=requests.team,
         period=month_of(due),
@@ -60,6 +61,7 @@ def _due_complaints(context: Any, days: int) -> Any:
         & (complaints.resolved == RESOLVED_YES)
     )
     rows = complaints.select(
+        *context.scope,
         *_COMPLAINT,
         team=complaints.team,
         period=month_of(due),
@@ -85,6 +87,7 @@ def _closed_complaints(context: Any) -> Any:
     complaints = context.table(COMPLAINTS)
     closed = complaints.filter(complaints.closed_at.notnull())
     rows = closed.select(
+        *context.scope,
         *_COMPLAINT,
         team=closed.team,
         period=month_of(closed.closed_at),
