@@ -43,10 +43,38 @@ _RELATION = {-1: "<", 0: "=", 1: ">"}
 MONEY_KINDS = ("rule", "bonus", "limit", "pool")
 
 
+class _SubjectRow:
+    """What an outcome and a total share: whose period they are, and their CSV record."""
+
+    period: str
+    store: str
+    role: str
+    subject: str
+    amount: Decimal
+    columns: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        """Which subject's period this row belongs to."""
+        return self.period, self.store, self.role, self.subject
+
+    @property
+    def who(self) -> str:
+        """The subject as people name it: with its store when there are many."""
+        return m.subject_name(self.store, self.subject)
+
+    def as_record(self) -> dict[str, str]:
+        """The row as written to its CSV file (with ``store`` when there are many)."""
+        record = {name: str(getattr(self, name)) for name in self.columns}
+        record["amount"] = format_amount(self.amount)
+        return {"store": self.store, **record} if self.store else record
+
+
 @attrs.frozen
-class Outcome:
+class Outcome(_SubjectRow):
     """One subject's outcome of one item (a rule, an indicator, a grade...) in one period."""
 
+    columns = COLUMNS
     period: str
     role: str
     subject: str
@@ -62,27 +90,12 @@ class Outcome:
     # the subject's store, in a scheme assessed per store (`stores by`); else empty
     store: str = ""
 
-    @property
-    def key(self) -> tuple[str, str, str, str]:
-        """Which subject's period this outcome belongs to."""
-        return self.period, self.store, self.role, self.subject
-
-    @property
-    def who(self) -> str:
-        """The subject as people name it: with its store when there are many."""
-        return m.subject_name(self.store, self.subject)
-
-    def as_record(self) -> dict[str, str]:
-        """The row as written to results.csv (with ``store`` when there are many)."""
-        record = {name: str(getattr(self, name)) for name in COLUMNS}
-        record["amount"] = format_amount(self.amount)
-        return {"store": self.store, **record} if self.store else record
-
 
 @attrs.frozen
-class Total:
+class Total(_SubjectRow):
     """A subject's period in one row: scorecard points, grade and net money."""
 
+    columns = TOTAL_COLUMNS
     period: str
     role: str
     subject: str
@@ -90,22 +103,6 @@ class Total:
     grade: str
     amount: Decimal
     store: str = ""
-
-    @property
-    def key(self) -> tuple[str, str, str, str]:
-        """Which subject's period this is (as ``Outcome.key``)."""
-        return self.period, self.store, self.role, self.subject
-
-    @property
-    def who(self) -> str:
-        """The subject as people name it: with its store when there are many."""
-        return m.subject_name(self.store, self.subject)
-
-    def as_record(self) -> dict[str, str]:
-        """The row as written to totals.csv (with ``store`` when there are many)."""
-        record = {name: str(getattr(self, name)) for name in TOTAL_COLUMNS}
-        record["amount"] = format_amount(self.amount)
-        return {"store": self.store, **record} if self.store else record
 
 
 def build_outcomes(
