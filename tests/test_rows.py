@@ -8,6 +8,7 @@ hand (row numbers count data rows from 1; lines count the header as line 1).
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -17,6 +18,7 @@ import duckdb
 import pytest
 
 from assessor.data.load import load_tables
+from assessor.data.rows import readings
 from assessor.data.sources import Source
 from assessor.errors import AssessorError
 from assessor.model.registry import ColumnSpec, RowRule, TableSpec
@@ -172,3 +174,296 @@ def test_no_reviews_held_yet_is_an_empty_ratings_file(tmp_path: Path) -> None:
     rows = run_scheme(scheme, data, tmp_path / "out")
     points = {r["item"]: (r["points"], r["status"]) for r in rows}
     assert points == {"接听": ("100", "ok"), "协作": ("", "n/a"), "总分": ("100", "ok")}
+
+
+# -- typed sources: Parquet files whose columns are numbers and times, checked in place ---
+
+# The same tickets as TYPED_ROWS below, as a CSV file would hold them.
+TYPED_CSV = [
+    "ticket_id,kind,opened_at,resolved_at,score",
+    "1,install,2026-01-05 09:00:00,2026-01-05 12:00:00,9",  # row 1: good
+    "2,repair,2026-01-06 10:00:00,,8.5",  # row 2: good, still open
+    "3,repair,2026-01-07 10:00:00,2026-01-07 09:00:00,6",  # row 3: resolved before opened
+    "4,install,2026-01-08 00:00:00,2026-01-09 08:00:00,11",  # row 4: score above 10
+    "5,install,,,5",  # row 5: opened blank
+    "6,,2026-01-09 08:00:00,,5",  # row 6: kind blank
+]
+# Typed values: BIGINT, VARCHAR, TIMESTAMP, TIMESTAMP, DECIMAL(4,1); null where CSV is empty
+TYPED_ROWS = """
+    (1::BIGINT, 'install', TIMESTAMP '2026-01-05 09:00:00', TIMESTAMP '2026-01-05 12:00:00',
+     9.0::DECIMAL(4,1)),
+    (2, 'repair', TIMESTAMP '2026-01-06 10:00:00', NULL, 8.5),
+    (3, 'repair', TIMESTAMP '2026-01-07 10:00:00', TIMESTAMP '2026-01-07 09:00:00', 6.0),
+    (4, 'install', TIMESTAMP '2026-01-08 00:00:00', TIMESTAMP '2026-01-09 08:00:00', 11.0),
+    (5, 'install', NULL, NULL, 5.0),
+    (6, '', TIMESTAMP '2026-01-09 08:00:00', NULL, 5.0)
+"""
+# (row, code, column, message after "<file>: ") of every problem, by hand from the rows above
+TYPED_PROBLEMS = {
+    (
+        3,
+        "E311",
+        "resolved_at",
+        "row 3: breaks the rule: resolved not before opened (解决时间不早于报修时间): "
+        "opened_at=2026-01-07 10:00:00, resolved_at=2026-01-07 09:00:00",
+    ),
+    (4, "E310", "score", "row 4: 11 in column 'score' is outside 0..10"),
+    (5, "E305", "opened_at", "row 5: no value in column 'opened_at'"),
+    (6, "E305", "kind", "row 6: no value in column 'kind'"),
+}
+
+
+def _parquet(path: Path, rows: str, columns: str) -> Path:
+    """Write ``rows`` (an SQL VALUES list) with these column names as a Parquet file."""
+    with duckdb.connect() as connection:
+        connection.execute(
+            f"COPY (SELECT * FROM (VALUES {rows}) AS t({columns})) TO '{path}' (FORMAT parquet)"
+        )
+    return path
+
+
+def _problems(source: Source, spec: TableSpec = TICKETS) -> set[tuple[int, str, str, str]]:
+    """(row, code, column, message without the file name) of every diagnostic."""
+    with pytest.raises(AssessorError) as raised:
+        load_tables(duckdb.connect(), [spec], {spec.name: source})
+    found = set()
+    for d in raised.value.diagnostics:
+        name, message = d.message.split(": ", 1)
+        assert name == source.path.name
+        row = int(message.split("row ")[1].split(":")[0])
+        # a CSV file has lines (the header is line 1); a Parquet file only rows
+        assert d.location.row == (row + 1 if source.kind == "csv" else None)
+        found.add((row, d.code, d.location.column, message))
+    return found
+
+
+def test_a_typed_parquet_file_reports_bad_rows_as_the_csv_file_does(tmp_path: Path) -> None:
+    columns = "ticket_id, kind, opened_at, resolved_at, score"
+    parquet = _parquet(tmp_path / "tickets.parquet", TYPED_ROWS, columns)
+    csv_path = tmp_path / "tickets.csv"
+    csv_path.write_text("\n".join(TYPED_CSV) + "\n", encoding="utf-8")
+    assert _problems(Source(parquet, "parquet")) == TYPED_PROBLEMS
+    assert _problems(Source(csv_path, "csv")) == TYPED_PROBLEMS
+
+
+def test_rejects_of_a_typed_parquet_file_hold_the_values_as_text(tmp_path: Path) -> None:
+    columns = "ticket_id, kind, opened_at, resolved_at, score"
+    parquet = _parquet(tmp_path / "tickets.parquet", TYPED_ROWS, columns)
+    rejects = tmp_path / "rejects.csv"
+    connection = duckdb.connect()
+    [loaded] = load_tables(
+        connection, [TICKETS], {"tickets": Source(parquet, "parquet")}, rejects=rejects
+    )
+    assert (loaded.read, loaded.rows, loaded.rejected) == (6, 2, 4)
+    kept = connection.execute("SELECT ticket_id, score FROM tickets").fetchall()
+    assert kept == [(1, Decimal("9")), (2, Decimal("8.5"))]
+    with rejects.open(encoding="utf-8") as handle:
+        lines = list(csv.DictReader(handle))
+    assert [(x["row"], x["line"], x["codes"]) for x in lines] == [
+        ("3", "", "E311"),
+        ("4", "", "E310"),
+        ("5", "", "E305"),
+        ("6", "", "E305"),
+    ]
+    assert json.loads(lines[1]["record"]) == {
+        "ticket_id": "4",
+        "kind": "install",
+        "opened_at": "2026-01-08 00:00:00",
+        "resolved_at": "2026-01-09 08:00:00",
+        "score": "11.0",
+    }
+
+
+VISITS = TableSpec(
+    "visits",
+    "进站记录",
+    "Visits",
+    columns=(
+        ColumnSpec("visit_id", "integer", "进站编号", "visit id"),
+        ColumnSpec("visit_date", "date", "进站日期", "visit date"),
+    ),
+    time_column="visit_date",
+)
+
+
+def test_a_parquet_file_of_text_dates_still_loads(tmp_path: Path) -> None:
+    rows = "('1', '2015-08-03'), ('2', ' 2015-12-31 ')"
+    parquet = _parquet(tmp_path / "visits.parquet", rows, "visit_id, visit_date")
+    connection = duckdb.connect()
+    load_tables(connection, [VISITS], {"visits": Source(parquet, "parquet")})
+    loaded = connection.execute("SELECT visit_id, visit_date FROM visits").fetchall()
+    assert loaded == [(1, dt.date(2015, 8, 3)), (2, dt.date(2015, 12, 31))]
+
+
+def test_a_text_date_in_a_parquet_file_that_is_no_date_is_located(tmp_path: Path) -> None:
+    rows = "('1', '2015-08-03'), ('2', '2015-02-30'), ('x', '2015-08-04')"
+    parquet = _parquet(tmp_path / "visits.parquet", rows, "visit_id, visit_date")
+    assert _problems(Source(parquet, "parquet"), VISITS) == {
+        (
+            2,
+            "E303",
+            "visit_date",
+            "row 2: cannot read '2015-02-30' in column 'visit_date' as a date",
+        ),
+        (3, "E303", "visit_id", "row 3: cannot read 'x' in column 'visit_id' as a whole number"),
+    }
+
+
+KPI = TableSpec(
+    "kpi",
+    "指标",
+    "KPI values",
+    columns=(
+        ColumnSpec("subject", "text", "对象", "subject"),
+        ColumnSpec("period", "month", "月份", "month"),
+        ColumnSpec("value", "decimal", "数值", "value"),
+    ),
+)
+
+
+def test_timestamps_in_a_month_column_are_their_month(tmp_path: Path) -> None:
+    rows = (
+        "('一组', TIMESTAMP '2026-03-15 10:30:00', 95::INTEGER), "
+        "('二组', TIMESTAMP '2026-04-01 00:00:00', 80), "
+        "('三组', TIMESTAMP '2025-12-31 23:59:59', 70)"
+    )
+    parquet = _parquet(tmp_path / "kpi.parquet", rows, "subject, period, value")
+    connection = duckdb.connect()
+    load_tables(connection, [KPI], {"kpi": Source(parquet, "parquet")})
+    loaded = connection.execute("SELECT subject, period, value FROM kpi").fetchall()
+    assert loaded == [
+        ("一组", dt.date(2026, 3, 1), Decimal(95)),
+        ("二组", dt.date(2026, 4, 1), Decimal(80)),
+        ("三组", dt.date(2025, 12, 1), Decimal(70)),
+    ]
+
+
+def test_a_date_beyond_the_years_of_a_timestamp_cannot_be_a_time(tmp_path: Path) -> None:
+    """Dates convert to times at midnight, except beyond year 294247, where times end."""
+    opened = ColumnSpec("opened_at", "timestamp", "报修时间", "opened")
+    spec = attrs.evolve(VISITS, name="opened", columns=(VISITS.columns[0], opened))
+    rows = "(1::BIGINT, DATE '2026-01-05'), (2, DATE '300000-01-01')"
+    parquet = _parquet(tmp_path / "opened.parquet", rows, "visit_id, opened_at")
+    assert _problems(Source(parquet, "parquet"), spec) == {
+        (
+            2,
+            "E303",
+            "opened_at",
+            "row 2: cannot read '300000-01-01' in column 'opened_at' as a date and time",
+        )
+    }
+    connection = duckdb.connect()
+    [loaded] = load_tables(
+        connection, [spec], {"opened": Source(parquet, "parquet")}, rejects=tmp_path / "r.csv"
+    )
+    assert loaded.rows == 1
+    times = connection.execute("SELECT opened_at FROM opened").fetchall()
+    assert times == [(dt.datetime(2026, 1, 5, 0, 0),)]
+
+
+# -- what loading leaves behind, and in which order ------------------------------------------
+
+MANY = 20_000  # rows, in row groups of 500, read by several threads
+
+
+def _numbered_parquet(path: Path) -> Path:
+    """Visits 0 .. MANY-1 in this order; every 1000th (0, 1000, …) has no date."""
+    with duckdb.connect() as connection:
+        connection.execute(
+            "COPY (SELECT range AS visit_id, CASE WHEN range % 1000 <> 0 THEN DATE '2015-08-01' "
+            f"END AS visit_date FROM range({MANY})) TO '{path}' "
+            "(FORMAT parquet, ROW_GROUP_SIZE 500)"
+        )
+    return path
+
+
+def test_rows_keep_the_order_of_the_file_and_bad_ones_leave_no_gap(tmp_path: Path) -> None:
+    parquet = _numbered_parquet(tmp_path / "visits.parquet")
+    connection = duckdb.connect()
+    connection.execute("SET threads = 4")
+    [loaded] = load_tables(
+        connection, [VISITS], {"visits": Source(parquet, "parquet")}, rejects=tmp_path / "r.csv"
+    )
+    assert (loaded.read, loaded.rows) == (MANY, MANY - MANY // 1000)
+    ids = [row[0] for row in connection.execute("SELECT visit_id FROM visits").fetchall()]
+    assert ids == [i for i in range(MANY) if i % 1000 != 0]
+
+
+def test_loading_leaves_only_the_input_tables(tmp_path: Path) -> None:
+    csv_path = tmp_path / "tickets.csv"
+    csv_path.write_text("\n".join(TYPED_CSV[:3]) + "\n", encoding="utf-8")
+    parquet = _numbered_parquet(tmp_path / "visits.parquet")
+    sources = {"tickets": Source(csv_path, "csv"), "visits": Source(parquet, "parquet")}
+    connection = duckdb.connect()
+    load_tables(connection, [TICKETS, VISITS], sources, rejects=tmp_path / "r.csv")
+    tables = connection.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE NOT temporary ORDER BY table_name"
+    ).fetchall()
+    assert tables == [("tickets",), ("visits",)]
+
+
+def test_a_column_stored_in_its_type_is_used_as_it_is() -> None:
+    """Only the text column, and the date stored as text, are read as text."""
+    spec = attrs.evolve(
+        VISITS,
+        columns=(
+            *VISITS.columns,
+            ColumnSpec("customer_id", "text", "客户编号", "customer id"),
+            ColumnSpec("month", "month", "月份", "month"),
+            ColumnSpec("paid", "decimal", "金额", "paid"),
+            ColumnSpec("other_date", "date", "日期", "date"),
+        ),
+    )
+    types = {
+        "visit_id": "INTEGER",
+        "visit_date": "TIMESTAMP",
+        "customer_id": "VARCHAR",
+        "month": "DATE",
+        "paid": "DECIMAL(18,2)",
+        "other_date": "VARCHAR",
+    }
+    found = {r.column.name: r for r in readings(spec, types)}
+    assert found["visit_id"].typed == 'CAST(s."visit_id" AS BIGINT)'
+    assert found["visit_date"].typed == 'CAST(s."visit_date" AS DATE)'
+    assert (
+        found["month"].typed
+        == 'coalesce(s."month" - CAST(day(s."month") - 1 AS INTEGER), s."month")'
+    )
+    assert found["paid"].typed == 'CAST(s."paid" AS DECIMAL(38,9))'
+    assert found["customer_id"].typed == (
+        'CASE WHEN (unicode(s."customer_id") NOT BETWEEN 33 AND 127 '
+        'AND trim(s."customer_id") = \'\') THEN NULL ELSE s."customer_id" END'
+    )
+    assert found["other_date"].typed == 'TRY_CAST(trim(s."other_date") AS DATE)'
+    # only the date read from text is checked against what was given
+    assert [name for name, r in found.items() if r.given is not None] == ["other_date"]
+
+
+NAMES = TableSpec(
+    "names",
+    "名单",
+    "Names",
+    columns=(
+        ColumnSpec("name", "text", "姓名", "name"),
+        ColumnSpec("note", "text", "备注", "note", required=False),
+    ),
+)
+
+
+def test_a_text_of_spaces_is_blank_and_other_text_is_kept_as_written(tmp_path: Path) -> None:
+    """Spaces, ideographic spaces (U+3000) and no-break spaces are blank; a tab is not."""
+    rows = "('张三', ' 甲 '), ('李四', '\u3000\u3000'), ('S1-接待组', ' \u00a0 '), ('王五', '\t')"
+    parquet = _parquet(tmp_path / "names.parquet", rows, "name, note")
+    connection = duckdb.connect()
+    load_tables(connection, [NAMES], {"names": Source(parquet, "parquet")})
+    assert connection.execute("SELECT name, note FROM names").fetchall() == [
+        ("张三", " 甲 "),
+        ("李四", None),
+        ("S1-接待组", None),
+        ("王五", "\t"),
+    ]
+    blank = tmp_path / "blank.csv"
+    blank.write_text("name,note\n\u3000,x\n", encoding="utf-8")
+    assert _problems(Source(blank, "csv"), NAMES) == {
+        (1, "E305", "name", "row 1: no value in column 'name'")
+    }

@@ -8,6 +8,7 @@ conversion back to text is exercised; the expected results are the CSV folder's.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 from pathlib import Path
 
@@ -114,4 +115,54 @@ def test_a_bad_cell_is_located_by_sheet_row_and_column(tmp_path: Path) -> None:
     assert (
         f"{tmp_path / 'data.xlsx'} [kpi_values]:3 (column 'value'): error[E303] data.xlsx, "
         "sheet kpi_values: row 2: cannot read '九十' in column 'value' as a number"
+    ) in outcome.stderr
+
+
+KPI_SCHEME = (
+    'scheme "接听" period month window 2026-01 .. 2026-02\n'
+    "role team from kpi_values.subject\n"
+    'rule 接听 for team when kpi("接听率") >= 90 reward 100 元\n'
+)
+
+
+def _kpi_database(path: Path, values: str) -> Path:
+    """kpi_values stored typed: a DATE per month (any day of it) and a DOUBLE per value."""
+    with duckdb.connect(str(path)) as connection:
+        connection.execute(
+            "CREATE TABLE kpi_values (subject VARCHAR, period DATE, indicator VARCHAR, "
+            "value DOUBLE)"
+        )
+        connection.execute(f"INSERT INTO kpi_values VALUES {values}")
+    return path
+
+
+def test_a_typed_database_table_is_read_in_place(tmp_path: Path) -> None:
+    """Dates in the month's middle are that month; 95 >= 90 pays, 80 does not."""
+    scheme = tmp_path / "kpi.assess"
+    scheme.write_text(KPI_SCHEME, encoding="utf-8")
+    data = _kpi_database(
+        tmp_path / "data.duckdb",
+        "('一组', DATE '2026-01-15', '接听率', 95.0), ('一组', DATE '2026-02-03', '接听率', 80.0)",
+    )
+    outcome = invoke("run", scheme, "--data", data, "--out", tmp_path / "o")
+    assert outcome.exit_code == 0, outcome.stderr
+    with (tmp_path / "o" / "results.csv").open(encoding="utf-8") as handle:
+        amounts = {(r["period"], r["amount"]) for r in csv.DictReader(handle)}
+    assert amounts == {("2026-01", "100"), ("2026-02", "0")}
+
+
+def test_a_blank_in_a_typed_database_table_is_located_by_table_row_and_column(
+    tmp_path: Path,
+) -> None:
+    scheme = tmp_path / "kpi.assess"
+    scheme.write_text(KPI_SCHEME, encoding="utf-8")
+    data = _kpi_database(
+        tmp_path / "data.duckdb",
+        "('一组', DATE '2026-01-01', '接听率', 95.0), ('二组', DATE '2026-01-01', '接听率', NULL)",
+    )
+    outcome = invoke("run", scheme, "--data", data, "--out", tmp_path / "o")
+    assert outcome.exit_code == 1
+    assert (
+        f"{data} [kpi_values] (column 'value'): error[E305] data.duckdb, table kpi_values: "
+        "row 2: no value in column 'value'"
     ) in outcome.stderr

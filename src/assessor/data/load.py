@@ -1,8 +1,9 @@
 """Input sources -> typed tables in the backend, checked before any rule sees them.
 
-Each input table is read as text from its source (``data.sources``), then typed and checked
-row by row by DuckDB itself (``data.rows``); what cannot be read is an error naming the
-file, the line and the column.
+Each input table is opened from its source (``data.sources``), then typed and checked row by
+row by DuckDB itself (``data.rows``); what cannot be read is an error naming the file, the
+line and the column. When no row is bad, which is the usual case, loading a table creates it
+once and checks it with one more scan: no other copy of its rows is made.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 import attrs
 
 from assessor.data import rows
-from assessor.data.sources import Source, read_raw
+from assessor.data.sources import Source, Stage, close_stage, numbered, open_source
 from assessor.errors import AssessorError, Diagnostic, fail
 from assessor.model.registry import RowRule, TableSpec
 
@@ -55,20 +56,31 @@ def load_tables(
     table or a duplicate key. ``on_table`` hears each table's name as it starts (progress).
     """
     loaded = []
-    bad_tables = []
     problems: list[Diagnostic] = []
+    if rejects is not None:
+        rows.start_rejects(connection)
     for spec in specs:
         if on_table is not None:
             on_table(spec.name)
         source = sources[spec.name]
-        read_raw(connection, spec, source)
-        checks = rows.checks(spec, [*spec.rules, *(rules or {}).get(spec.name, ())])
-        bad = rows.find_bad_rows(connection, spec, checks)
-        if bad and rejects is None:
-            # every table's bad rows are reported together, so one export fixes them all
-            problems.extend(rows.diagnostics(connection, spec, source, bad))
-            continue
-        read, used = rows.keep_good_rows(connection, spec, bad)
+        stage = open_source(connection, spec, source)
+        check = rows.TableCheck.of(
+            spec, stage.types, [*spec.rules, *(rules or {}).get(spec.name, ())]
+        )
+        read = used = rows.create_table(connection, check, stage.relation)
+        bad = rows.count_bad_rows(connection, check, stage.relation)
+        if bad:
+            stage = numbered(connection, spec, stage)
+            rows.find_bad_rows(connection, check, stage.relation)
+            if rejects is None:
+                # every table's bad rows are reported together, so one export fixes them all
+                problems.extend(rows.diagnostics(connection, spec, source, bad))
+                rows.drop_table(connection, spec.name)
+                _drop_working_tables(connection, spec, stage)
+                continue
+            rows.add_rejects(connection, spec, source, stage.relation)
+            used = read - rows.delete_bad_rows(connection, spec)
+        _drop_working_tables(connection, spec, stage)
         if used == 0 and not (spec.may_be_empty and read == 0):
             fail(
                 "E304",
@@ -78,15 +90,19 @@ def load_tables(
                 "export the records again; an empty export usually means a wrong filter",
             )
         _check_unique_rows(connection, spec, source)
-        if bad:
-            bad_tables.append((spec, source))
         digest = file_sha256(source.path)
         loaded.append(LoadedTable(spec.name, source, used, digest, read, read - used))
     if problems:
         raise AssessorError(problems)
     if rejects is not None:
-        rows.write_rejects(connection, bad_tables, rejects)
+        rows.write_rejects(connection, rejects)
     return loaded
+
+
+def _drop_working_tables(connection: Any, spec: TableSpec, stage: Stage) -> None:
+    """Free a table's copies as soon as it is loaded or reported (they may be large)."""
+    close_stage(connection, stage)
+    rows.drop_table(connection, rows.bad_name(spec))
 
 
 def _check_unique_rows(connection: Any, spec: TableSpec, source: Source) -> None:

@@ -1,17 +1,27 @@
 """The rows of an input table, typed and checked against the table's rules.
 
-A file is first read as text (its raw stage), then every declared column is typed. A row is
-bad when a value does not have its column's type (E303), a required value is blank (E305),
-a number is outside its column's range or a text not among its choices (E310), or the row
-breaks a rule of its table (E311, or the code the rule names). Every check is one query over
-the whole table, run by the engine: no row passes through Python.
+A source gives each declared column in its own type (text for CSV and XLSX; a Parquet file or
+a database table may already hold numbers and dates). A column whose source type already fits
+its declared type is used as it is; any other is read as text and parsed. A row is bad when a
+value does not have its column's type (E303), a required value is blank (E305), a number is
+outside its column's range or a text not among its choices (E310), or the row breaks a rule of
+its table (E311, or the code the rule names). The engine runs every check: no row passes
+through Python.
+
+The input table is created once from its source, typed; checking it costs one more scan
+(how many rows are bad), of that table when the checks need only typed values. Only when some
+rows are bad does a second pass record each problem of each (``find_bad_rows``) for the report
+or the rejects file; the bad rows are then deleted from the table.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import attrs
 
 from assessor.errors import Diagnostic
 from assessor.model.registry import ColumnSpec, RowRule, TableSpec
@@ -41,6 +51,18 @@ _MONTH = (
     "THEN CAST(try_strptime(trim({x}) || '-01', '%Y-%m-%d') AS DATE) "
     "ELSE CAST(date_trunc('month', try_cast(trim({x}) AS DATE)) AS DATE) END"
 )
+# Source types whose every value converts exactly into a declared type (no check needed).
+# Any other type is read as text, where an unfit value is reported, as from a CSV file:
+# unsigned 64-bit integers may not fit BIGINT; floats are read as the text a person sees
+# (8.5, not 8.4999999…); seconds and milliseconds since 1970 reach beyond DuckDB's dates;
+# a time with a zone depends on the session's zone.
+_SMALL_INTEGERS = frozenset(
+    {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER"}
+)
+_TIMES = frozenset({"DATE", "TIMESTAMP", "TIMESTAMP_NS"})
+_DECIMAL_TYPE = re.compile(r"DECIMAL\((\d+),\s*(\d+)\)")
+# DECIMAL(38,9) holds 29 digits before the point
+_WHOLE_DIGITS = 29
 _TYPE_WORDS = {
     "date": "a date",
     "timestamp": "a date and time",
@@ -57,6 +79,7 @@ _TYPE_HINTS = {
 }
 # how many bad rows a stopped run lists
 SHOWN = 10
+_REJECTS = "assessor_rejects"
 _REJECT_COLUMNS = (
     '"table" VARCHAR, file VARCHAR, "row" BIGINT, line BIGINT, columns VARCHAR, '
     "codes VARCHAR, problems VARCHAR, record VARCHAR"
@@ -69,19 +92,29 @@ def ibis_schema(spec: TableSpec) -> dict[str, str]:
 
 
 def raw_name(spec: TableSpec) -> str:
-    """The table holding an input's values as text, before they are typed and checked."""
+    """The table holding an input's rows as read, when they have to be copied before typing
+    (text files, or the rows of any source once some are bad).
+    """
     return f"{spec.name}__raw"
 
 
-def _typed_name(spec: TableSpec) -> str:
-    return f"{spec.name}__typed"
-
-
-def _bad_name(spec: TableSpec) -> str:
+def bad_name(spec: TableSpec) -> str:
+    """The table listing every problem of every bad row: ``_row, column_name, code, problem,
+    hint``, ``_row`` counting the source's rows from 0.
+    """
     return f"{spec.name}__bad"
 
 
-def _quoted(name: str) -> str:
+def _stage_name(spec: TableSpec) -> str:
+    return f"{spec.name}__typed"
+
+
+def _flagged_name(spec: TableSpec) -> str:
+    return f"{spec.name}__flagged"
+
+
+def quoted(name: str) -> str:
+    """A name as an SQL identifier."""
     return '"' + name.replace('"', '""') + '"'
 
 
@@ -90,12 +123,22 @@ def sql_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def blank_text(text: str) -> str:
+    """SQL: a text that is not null is empty or only spaces.
+
+    ``trim`` removes Unicode spaces (also U+3000, the ideographic space), but only the space
+    among ASCII characters; so a text that starts with any other printable ASCII character
+    is not blank, and most values skip ``trim``, which copies the text.
+    """
+    return f"(unicode({text}) NOT BETWEEN 33 AND 127 AND trim({text}) = '')"
+
+
 def typed_value(column: ColumnSpec, text: str) -> str:
     """SQL turning a text value into the column's type; null when it cannot be read."""
     if column.type == "month":
         return _MONTH.format(x=text)
     if column.type == "text":
-        return f"CASE WHEN trim({text}) = '' THEN NULL ELSE {text} END"
+        return f"CASE WHEN {blank_text(text)} THEN NULL ELSE {text} END"
     if column.type == "integer":
         # a cast would round 1.5 to 2; a whole number is only digits
         return (
@@ -105,43 +148,213 @@ def typed_value(column: ColumnSpec, text: str) -> str:
     return f"TRY_CAST(trim({text}) AS {_SQL_TYPES[column.type]})"
 
 
-def checks(spec: TableSpec, rules: Iterable[RowRule]) -> list[str]:
-    """Every check of a table: types, blanks, ranges and choices per column, then its rules.
-
-    Each is a query giving the bad rows as ``_row, column_name, code, problem, hint``.
+def fits(column: ColumnSpec, source_type: str) -> bool:
+    """Whether every value of ``source_type`` converts exactly into the column's type, so the
+    column is used as it is instead of being read as text.
     """
-    found: list[str] = []
-    for column in spec.columns:
-        found.extend(_column_checks(spec, column))
-    found.extend(_rule_check(spec, rule) for rule in rules)
-    return found
+    if column.type == "integer":
+        return source_type in _SMALL_INTEGERS
+    if column.type in ("date", "timestamp", "month"):
+        return source_type in _TIMES
+    if column.type == "decimal":
+        if source_type in _SMALL_INTEGERS or source_type == "UBIGINT":
+            return True
+        found = _DECIMAL_TYPE.fullmatch(source_type)
+        return found is not None and int(found[1]) - int(found[2]) <= _WHOLE_DIGITS
+    return False  # text: blanks become null, so it always takes the text path
 
 
-def _select(stage: str, column: str, code: str, problem: str, hint: str, where: str) -> str:
-    return (
-        f"SELECT _row, {sql_literal(column)} AS column_name, {sql_literal(code)} AS code, "
-        f"{problem} AS problem, {sql_literal(hint)} AS hint FROM {_quoted(stage)} WHERE {where}"
-    )
+def _guarded(column: ColumnSpec, source_type: str) -> bool:
+    """Whether a fitting type converts for all but extreme values (a date far beyond the
+    years a timestamp holds), so the conversion may fail and is checked (E303).
+    """
+    return column.type == "timestamp" and source_type == "DATE"
 
 
-def _column_checks(spec: TableSpec, column: ColumnSpec) -> list[str]:
-    raw, typed = raw_name(spec), _typed_name(spec)
-    value = _quoted(column.name)
-    blank = f"({value} IS NULL OR trim({value}) = '')"
-    text = f"'''' || {value} || ''''"
+def _converted(column: ColumnSpec, value: str, source_type: str) -> str:
+    """SQL giving a fitting source value in the column's type (see ``fits``)."""
+    if column.type == "month":
+        day = value if source_type == "DATE" else f"CAST({value} AS DATE)"
+        # date arithmetic: date_trunc goes through a timestamp, whose range is narrower;
+        # an infinite date has no day and stays as it is
+        return f"coalesce({day} - CAST(day({day}) - 1 AS INTEGER), {day})"
+    if source_type == _SQL_TYPES[column.type]:
+        return value
+    if _guarded(column, source_type):
+        return f"TRY_CAST({value} AS {_SQL_TYPES[column.type]})"
+    return f"CAST({value} AS {_SQL_TYPES[column.type]})"
+
+
+@attrs.frozen
+class Reading:
+    """How one declared column is read from its source column.
+
+    ``typed`` is SQL over the source (aliased ``s``) giving the value in the column's type.
+    ``given`` is SQL giving the value as given, kept beside the typed one (as ``given_name``)
+    when the type check needs it: the column is read from text (``text``) and is not text
+    itself, or its source type converts to the column's type for all but extreme values.
+    """
+
+    column: ColumnSpec
+    index: int
+    typed: str
+    given: str | None = None
+    text: bool = True
+
+    @property
+    def name(self) -> str:
+        """The column's name, quoted."""
+        return quoted(self.column.name)
+
+    @property
+    def given_name(self) -> str:
+        """The name, in the check stage, of the value as given."""
+        return quoted(f"__given_{self.index}")
+
+    @property
+    def blank(self) -> str:
+        """SQL over the check stage: no value was given."""
+        if self.given is None:
+            # fitting values are null only when missing; text is null when blank
+            return f"{self.name} IS NULL"
+        if not self.text:
+            return f"{self.given_name} IS NULL"
+        return f"({self.given_name} IS NULL OR {blank_text(self.given_name)})"
+
+    @property
+    def unreadable(self) -> str | None:
+        """SQL over the check stage: a value was given but cannot be read (None: never)."""
+        if self.given is None:
+            return None
+        return f"NOT {self.blank} AND {self.name} IS NULL"
+
+    @property
+    def shown(self) -> str:
+        """SQL over the check stage: the value as given, as text (for a message)."""
+        return self.given_name if self.text else f"CAST({self.given_name} AS VARCHAR)"
+
+
+def readings(spec: TableSpec, types: Mapping[str, str]) -> tuple[Reading, ...]:
+    """How each declared column is read, given the source's SQL type of each."""
+    found = []
+    for index, column in enumerate(spec.columns):
+        value = f"s.{quoted(column.name)}"
+        source_type = types[column.name]
+        if fits(column, source_type):
+            given = value if _guarded(column, source_type) else None
+            typed = _converted(column, value, source_type)
+            found.append(Reading(column, index, typed, given, text=False))
+            continue
+        text = value if source_type == "VARCHAR" else f"CAST({value} AS VARCHAR)"
+        given = None if column.type == "text" else text
+        found.append(Reading(column, index, typed_value(column, text), given))
+    return tuple(found)
+
+
+@attrs.frozen
+class Check:
+    """One way a row can be bad: where (an SQL condition over the check stage), the code,
+    the column it points at, the problem (SQL text) and the hint.
+    """
+
+    column: str
+    code: str
+    where: str
+    problem: str
+    hint: str
+
+    def select(self, stage: str) -> str:
+        """The rows of ``stage`` failing this check, as rows of the ``__bad`` table."""
+        return (
+            f"SELECT _row, {sql_literal(self.column)} AS column_name, "
+            f"{sql_literal(self.code)} AS code, {self.problem} AS problem, "
+            f"{sql_literal(self.hint)} AS hint FROM {stage} WHERE {self.where}"
+        )
+
+
+@attrs.frozen
+class TableCheck:
+    """How a table's rows are typed from its source and checked.
+
+    Built from the table, the source's SQL type of each declared column, and the row rules
+    (the table's and the scheme's).
+    """
+
+    spec: TableSpec
+    readings: tuple[Reading, ...]
+    rules: tuple[RowRule, ...] = ()
+
+    @classmethod
+    def of(cls, spec: TableSpec, types: Mapping[str, str], rules: Sequence[RowRule]) -> TableCheck:
+        """The checks of a table read from a source with these column types."""
+        return cls(spec, readings(spec, types), tuple(rules))
+
+    @property
+    def typed_only(self) -> bool:
+        """Whether every check reads typed values only, so it can read the input table."""
+        return all(r.given is None for r in self.readings)
+
+    @property
+    def checks(self) -> list[Check]:
+        """Types, blanks, ranges and choices per column, then the rules."""
+        found: list[Check] = []
+        for reading in self.readings:
+            found.extend(_column_checks(reading))
+        found.extend(_rule_check(rule, k) for k, rule in enumerate(self.rules))
+        return found
+
+    def typed_columns(self) -> str:
+        """SQL select list over the source (aliased ``s``): the declared columns, typed."""
+        return ", ".join(f"{r.typed} AS {r.name}" for r in self.readings)
+
+    def stage(self, relation: str, numbered: bool = False, typed: bool = False) -> str:
+        """A query giving, for each row of ``relation``: its typed columns, the values as
+        given that checks need, and a flag per rule (and ``_row``, from the rowid, when
+        ``numbered``). Every check reads this query's columns. ``typed``: ``relation`` holds
+        the typed columns already (the input table; only when ``typed_only``).
+        """
+        given = [f"{r.given} AS {r.given_name}" for r in self.readings if r.given is not None]
+        read = "s.*" if typed else self.typed_columns()
+        columns = [*(["s.rowid AS _row"] if numbered else []), read, *given]
+        name = quoted(_stage_name(self.spec))
+        select = f"SELECT {', '.join(columns)} FROM {relation} AS s"
+        return f"WITH {name} AS ({select}) {self._flag_rules(numbered)}"
+
+    def _flag_rules(self, numbered: bool) -> str:
+        """The typed stage with a flag per rule that a row breaks. Rules are written in Ibis
+        over the typed columns, so Ibis compiles this part.
+        """
+        if not self.rules:
+            return f"SELECT * FROM {quoted(_stage_name(self.spec))}"
+        import ibis
+
+        # Ibis only passes the values as given through, so their type does not matter here
+        schema = {
+            **({"_row": "int64"} if numbered else {}),
+            **ibis_schema(self.spec),
+            **{f"__given_{r.index}": "string" for r in self.readings if r.given is not None},
+        }
+        table = ibis.table(schema, name=_stage_name(self.spec))
+        flags = {
+            f"__rule_{k}": ~rule.holds(table).fill_null(True) for k, rule in enumerate(self.rules)
+        }
+        return ibis.to_sql(table.mutate(**flags), dialect="duckdb")
+
+
+def _column_checks(reading: Reading) -> list[Check]:
+    column, value = reading.column, reading.name
     found = []
     if column.required:
         problem = sql_literal(f"no value in column {column.name!r}")
         hint = f"fill in {column.label_en} ({column.label_zh}) or remove the row"
-        found.append(_select(raw, column.name, "E305", problem, hint, blank))
-    if column.type != "text":
+        found.append(Check(column.name, "E305", reading.blank, problem, hint))
+    if reading.unreadable is not None:
         problem = (
-            f"'cannot read ' || {text} || "
+            f"'cannot read ' || {_quoted_text(reading.shown)} || "
             f"{sql_literal(f' in column {column.name!r} as {_TYPE_WORDS[column.type]}')}"
         )
-        unreadable = f"NOT {blank} AND ({typed_value(column, value)}) IS NULL"
         hint = _TYPE_HINTS[column.type]
-        found.append(_select(raw, column.name, "E303", problem, hint, unreadable))
+        found.append(Check(column.name, "E303", reading.unreadable, problem, hint))
     limits = [
         f"{value} {op} {bound}"
         for op, bound in (("<", column.minimum), (">", column.maximum))
@@ -158,67 +371,101 @@ def _column_checks(spec: TableSpec, column: ColumnSpec) -> list[str]:
             f"{shown} || {sql_literal(f' in column {column.name!r} is outside {low}..{high}')}"
         )
         hint = f"{column.label_en} ({column.label_zh}) lies in {low}..{high}"
-        found.append(_select(typed, column.name, "E310", problem, hint, " OR ".join(limits)))
+        found.append(Check(column.name, "E310", " OR ".join(limits), problem, hint))
     if column.choices:
         allowed = ", ".join(column.choices)
-        problem = f"{text} || {sql_literal(f' in column {column.name!r} is not one of {allowed}')}"
+        problem = (
+            f"{_quoted_text(value)} || "
+            f"{sql_literal(f' in column {column.name!r} is not one of {allowed}')}"
+        )
         listed = ", ".join(sql_literal(c) for c in column.choices)
         hint = f"write one of {allowed} exactly"
-        where = f"{value} NOT IN ({listed})"
-        found.append(_select(typed, column.name, "E310", problem, hint, where))
+        found.append(Check(column.name, "E310", f"{value} NOT IN ({listed})", problem, hint))
     return found
 
 
-def _rule_check(spec: TableSpec, rule: RowRule) -> str:
-    """A rule's predicate, written in Ibis over the typed table, compiled for the engine."""
-    import ibis
+def _quoted_text(value: str) -> str:
+    """SQL showing a text value in quotes, as in 'repairs'."""
+    return f"'''' || {value} || ''''"
 
-    table = ibis.table({**ibis_schema(spec), "_row": "int64"}, name=_typed_name(spec))
-    shown = [
-        ibis.literal(f"{name}=") + table[name].cast("string").fill_null("") for name in rule.columns
-    ]
-    values = shown[0]
-    for part in shown[1:]:
-        values = values + ", " + part
-    problem = ibis.literal(f"breaks the rule: {rule.label_en} ({rule.label_zh}): ") + values
-    broken = table.filter(~rule.holds(table).fill_null(True)).select(
-        "_row",
-        column_name=ibis.literal(rule.columns[-1]),
-        code=ibis.literal(rule.code),
-        problem=problem,
-        hint=ibis.literal(rule.hint),
+
+def _rule_check(rule: RowRule, index: int) -> Check:
+    """A rule's check reads its flag (see ``TableCheck.stage``) and shows the values compared,
+    e.g. ``opened_at=2026-01-07 10:00:00, resolved_at=…`` (blank when there is none).
+    """
+    shown = " || ', ' || ".join(
+        f"{sql_literal(f'{name}=')} || coalesce(CAST({quoted(name)} AS VARCHAR), '')"
+        for name in rule.columns
     )
-    return ibis.to_sql(broken, dialect="duckdb")
+    problem = f"{sql_literal(f'breaks the rule: {rule.label_en} ({rule.label_zh}): ')} || {shown}"
+    return Check(rule.columns[-1], rule.code, quoted(f"__rule_{index}"), problem, rule.hint)
 
 
-def find_bad_rows(connection: Any, spec: TableSpec, found: Sequence[str]) -> int:
-    """Type the raw stage and record every problem of every row; how many rows are bad."""
-    typed = ", ".join(
-        f"{typed_value(c, _quoted(c.name))} AS {_quoted(c.name)}" for c in spec.columns
-    )
+def _any(checks: Sequence[Check]) -> str:
+    return " OR ".join(f"({c.where})" for c in checks) or "false"
+
+
+def count_bad_rows(connection: Any, table: TableCheck, relation: str) -> int:
+    """How many rows break a check, in one scan and without a copy: of the input table
+    (``create_table``) when the checks read typed values only, else of ``relation``.
+    """
+    checks = table.checks
+    if not checks:
+        return 0
+    if table.typed_only:
+        stage = table.stage(quoted(table.spec.name), typed=True)
+    else:
+        stage = table.stage(relation)
+    found = query(connection, f"SELECT count(*) FROM ({stage}) AS checked WHERE {_any(checks)}")
+    return found[0][0]
+
+
+def find_bad_rows(connection: Any, table: TableCheck, relation: str) -> None:
+    """Record every problem of every bad row of ``relation`` (a table, numbered by its rowid)
+    in the ``__bad`` table.
+
+    One scan sets the bad rows aside with every value the checks read; each check then reads
+    only those.
+    """
+    spec, checks = table.spec, table.checks
+    flagged = quoted(_flagged_name(spec))
     query(
         connection,
-        f"CREATE OR REPLACE TABLE {_quoted(raw_name(spec))} AS "
-        f"SELECT rowid AS _row, * FROM {_quoted(raw_name(spec))}",
+        f"CREATE OR REPLACE TEMP TABLE {flagged} AS SELECT * FROM "
+        f"({table.stage(relation, numbered=True)}) AS checked WHERE {_any(checks)}",
     )
-    query(
+    union = " UNION ALL ".join(f"({check.select(flagged)})" for check in checks)
+    query(connection, f"CREATE OR REPLACE TABLE {quoted(bad_name(spec))} AS {union}")
+    query(connection, f"DROP TABLE {flagged}")
+
+
+def create_table(connection: Any, table: TableCheck, relation: str) -> int:
+    """Create the input table from ``relation``'s rows, typed, in their order; how many
+    rows it has. Its rowids number the rows as the source does.
+    """
+    name = quoted(table.spec.name)
+    created = query(
         connection,
-        f"CREATE OR REPLACE TABLE {_quoted(_typed_name(spec))} AS "
-        f"SELECT _row, {typed} FROM {_quoted(raw_name(spec))}",
+        f"CREATE OR REPLACE TABLE {name} AS SELECT {table.typed_columns()} FROM {relation} AS s",
     )
-    union = " UNION ALL ".join(f"({query})" for query in found) or (
-        "SELECT NULL::BIGINT AS _row, NULL AS column_name, NULL AS code, NULL AS problem, "
-        "NULL AS hint WHERE false"
-    )
-    query(connection, f"CREATE OR REPLACE TABLE {_quoted(_bad_name(spec))} AS {union}")
-    return query(connection, f"SELECT count(DISTINCT _row) FROM {_quoted(_bad_name(spec))}")[0][0]
+    return created[0][0]
+
+
+def delete_bad_rows(connection: Any, spec: TableSpec) -> int:
+    """Delete the bad rows (``find_bad_rows``) from the input table; how many there were.
+
+    By rowid, which keeps the others' order without sorting or copying them.
+    """
+    bad_rows = f"SELECT _row FROM {quoted(bad_name(spec))}"
+    deleted = query(connection, f"DELETE FROM {quoted(spec.name)} WHERE rowid IN ({bad_rows})")
+    return deleted[0][0]
 
 
 def diagnostics(connection: Any, spec: TableSpec, source: Source, bad: int) -> list[Diagnostic]:
     """The first bad rows, each located by file, line and column, and how many there are."""
     shown = query(
         connection,
-        f"SELECT _row, column_name, code, problem, hint FROM {_quoted(_bad_name(spec))} "
+        f"SELECT _row, column_name, code, problem, hint FROM {quoted(bad_name(spec))} "
         f"ORDER BY _row, code, column_name LIMIT {SHOWN}",
     )
     found = [
@@ -244,47 +491,47 @@ def diagnostics(connection: Any, spec: TableSpec, source: Source, bad: int) -> l
     return found
 
 
-def keep_good_rows(connection: Any, spec: TableSpec, bad: int) -> tuple[int, int]:
-    """Create the input table from the rows without problems: (rows read, rows kept)."""
-    columns = ", ".join(_quoted(c.name) for c in spec.columns)
-    keep = f" WHERE _row NOT IN (SELECT _row FROM {_quoted(_bad_name(spec))})" if bad else ""
+def start_rejects(connection: Any) -> None:
+    """An empty list of rejected rows, which ``add_rejects`` fills table by table."""
+    query(connection, f"CREATE OR REPLACE TEMP TABLE {_REJECTS} ({_REJECT_COLUMNS})")
+
+
+def add_rejects(connection: Any, spec: TableSpec, source: Source, relation: str) -> None:
+    """Every bad row of a table, one line each: where it was, what is wrong with it, and the
+    row itself as JSON text (as read, so it can be corrected and loaded again).
+
+    ``relation`` is the numbered table ``find_bad_rows`` read; values stored as numbers or
+    dates are written as text, as a text file would hold them.
+    """
+    record = ", ".join(
+        f"{quoted(c.name)} := CAST(r.{quoted(c.name)} AS VARCHAR)" for c in spec.columns
+    )
+    line = "b._row + 2" if source.line(0) is not None else "NULL"
     query(
         connection,
-        f"CREATE OR REPLACE TABLE {_quoted(spec.name)} AS "
-        f"SELECT {columns} FROM {_quoted(_typed_name(spec))}{keep} ORDER BY _row",
+        f"INSERT INTO {_REJECTS} SELECT {sql_literal(spec.name)}, "
+        f"{sql_literal(source.name)}, b._row + 1, {line}, "
+        "string_agg(DISTINCT b.column_name, '; '), string_agg(DISTINCT b.code, '; '), "
+        "string_agg(b.problem, '; ' ORDER BY b.code, b.column_name), "
+        f"any_value(to_json(struct_pack({record}))::VARCHAR) "
+        f"FROM {quoted(bad_name(spec))} b JOIN {relation} r "
+        "ON r.rowid = b._row GROUP BY b._row",
     )
-    read = query(connection, f"SELECT count(*) FROM {_quoted(_typed_name(spec))}")[0][0]
-    kept = query(connection, f"SELECT count(*) FROM {_quoted(spec.name)}")[0][0]
-    query(connection, f"DROP TABLE {_quoted(_typed_name(spec))}")
-    if not bad:
-        query(connection, f"DROP TABLE {_quoted(raw_name(spec))}")
-    return read, kept
 
 
-def write_rejects(connection: Any, tables: Sequence[tuple[TableSpec, Source]], path: Path) -> None:
-    """Every bad row of every table, one CSV line each: where it was, what is wrong with it,
-    and the row itself as JSON text (as read, so it can be corrected and loaded again).
-    """
-    query(connection, f"CREATE OR REPLACE TEMP TABLE assessor_rejects ({_REJECT_COLUMNS})")
-    for spec, source in tables:
-        record = ", ".join(f"{_quoted(c.name)} := r.{_quoted(c.name)}" for c in spec.columns)
-        line = "b._row + 2" if source.line(0) is not None else "NULL"
-        query(
-            connection,
-            f"INSERT INTO assessor_rejects SELECT {sql_literal(spec.name)}, "
-            f"{sql_literal(source.name)}, b._row + 1, {line}, "
-            "string_agg(DISTINCT b.column_name, '; '), string_agg(DISTINCT b.code, '; '), "
-            "string_agg(b.problem, '; ' ORDER BY b.code, b.column_name), "
-            f"any_value(to_json(struct_pack({record}))::VARCHAR) "
-            f"FROM {_quoted(_bad_name(spec))} b JOIN {_quoted(raw_name(spec))} r "
-            "ON r._row = b._row GROUP BY b._row",
-        )
+def write_rejects(connection: Any, path: Path) -> None:
+    """Write the rejected rows of every table (``add_rejects``) to a CSV file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     query(
         connection,
-        'COPY (SELECT * FROM assessor_rejects ORDER BY "table", "row") TO '
+        f'COPY (SELECT * FROM {_REJECTS} ORDER BY "table", "row") TO '
         f"{sql_literal(str(path))} (HEADER, DELIMITER ',')",
     )
+
+
+def drop_table(connection: Any, name: str) -> None:
+    """Drop a working table once it is no longer needed (its rows take memory)."""
+    query(connection, f"DROP TABLE IF EXISTS {quoted(name)}")
 
 
 def query(connection: Any, sql: str, parameters: list | None = None) -> list[tuple]:

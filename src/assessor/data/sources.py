@@ -1,9 +1,10 @@
-"""Where each input table's rows come from, and reading them as text into its raw stage.
+"""Where each input table's rows come from, and how the engine reads them.
 
 ``--data`` is a folder with one file per table (``visits.csv`` or ``visits.parquet``), an
 XLSX workbook with one sheet per table (the sheet named after the table, the header in its
-first row), or a DuckDB database file with one table per input. Whatever the source, every
-declared column arrives as text, so ``data.rows`` types and checks all of them alike.
+first row), or a DuckDB database file with one table per input. A Parquet file or a database
+table is read in place, each column in its stored type; a CSV file or a sheet is text, copied
+once into a raw table. Either way ``data.rows`` then types and checks the declared columns.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 
 import attrs
 
-from assessor.data.rows import query, raw_name, sql_literal
+from assessor.data.rows import drop_table, query, quoted, raw_name, sql_literal
 from assessor.errors import AssessorError, DataLocation, Diagnostic, fail
 from assessor.model.registry import TableSpec
 
@@ -138,15 +139,53 @@ def _parts(
     return {spec.name: Source(path, kind, spec.name) for spec in specs}
 
 
-def read_raw(connection: Any, spec: TableSpec, source: Source) -> None:
-    """The declared columns of a table as text, in source order, into its raw stage."""
+@attrs.frozen
+class Stage:
+    """An input table's rows as the engine reads them, before they are typed and checked.
+
+    ``relation`` is SQL to read after FROM, giving the declared columns under their declared
+    names in source order; ``types`` is the SQL type of each (by declared name). ``table``
+    names the working table holding the rows when they were copied (numbered in source order
+    by their rowid), or is None when they are read in place from the source.
+    """
+
+    relation: str
+    types: Mapping[str, str]
+    table: str | None = None
+
+
+def open_source(connection: Any, spec: TableSpec, source: Source) -> Stage:
+    """Make a table's declared columns readable by the engine, checking the source has them.
+
+    Text sources (CSV, XLSX) are copied into a raw table of text; typed ones (Parquet, a
+    database table) are not copied.
+    """
     readers = {
         "csv": _load_csv,
-        "parquet": _load_parquet,
+        "parquet": _parquet_stage,
         "xlsx": _load_sheet,
-        "duckdb": _load_database_table,
+        "duckdb": _database_stage,
     }
-    readers[source.kind](connection, spec, source)
+    return readers[source.kind](connection, spec, source)
+
+
+def numbered(connection: Any, spec: TableSpec, stage: Stage) -> Stage:
+    """The stage as a working table, whose rowids number the rows in source order.
+
+    Only bad rows need numbers (for the report and the rejects file), so a source read in
+    place is copied only then.
+    """
+    if stage.table is not None:
+        return stage
+    name = raw_name(spec)
+    query(connection, f"CREATE OR REPLACE TABLE {quoted(name)} AS SELECT * FROM {stage.relation}")
+    return Stage(quoted(name), stage.types, name)
+
+
+def close_stage(connection: Any, stage: Stage) -> None:
+    """Drop the stage's working table, if it has one."""
+    if stage.table is not None:
+        drop_table(connection, stage.table)
 
 
 def _require_columns(spec: TableSpec, source: Source, header: list[str]) -> None:
@@ -198,7 +237,7 @@ def _first_undecodable_line(path: Path) -> int | None:
     return None
 
 
-def _load_csv(connection: Any, spec: TableSpec, source: Source) -> None:
+def _load_csv(connection: Any, spec: TableSpec, source: Source) -> Stage:
     path = source.path
     header = _csv_header(path)
     _require_columns(spec, source, header)
@@ -213,6 +252,8 @@ def _load_csv(connection: Any, spec: TableSpec, source: Source) -> None:
         [str(path)],
     )
     bad = query(connection, f"SELECT line, error_message FROM {rejects} ORDER BY line LIMIT 1")
+    for table in (rejects, f"{rejects}_scan"):
+        drop_table(connection, table)  # read; only the first malformed line is reported
     if bad:
         line, message = bad[0]
         if "unicode" in message.lower():
@@ -223,17 +264,12 @@ def _load_csv(connection: Any, spec: TableSpec, source: Source) -> None:
             DataLocation(str(path), int(line)),
             message.splitlines()[0],
         )
+    return _text_stage(spec)
 
 
-def _load_parquet(connection: Any, spec: TableSpec, source: Source) -> None:
-    path = str(source.path)
-    described = query(connection, "DESCRIBE SELECT * FROM read_parquet(?)", [path])
-    _require_columns(spec, source, [row[0] for row in described])
-    query(
-        connection,
-        f'CREATE OR REPLACE TABLE "{raw_name(spec)}" AS SELECT {_as_text(spec, source)} '
-        f"FROM read_parquet({sql_literal(path)})",
-    )
+def _parquet_stage(connection: Any, spec: TableSpec, source: Source) -> Stage:
+    path = sql_literal(str(source.path))
+    return _typed_stage(connection, spec, source, f"read_parquet({path})")
 
 
 # -- DuckDB database files ------------------------------------------------------------------
@@ -246,19 +282,12 @@ def _database_tables(path: Path) -> list[str]:
         return [row[0] for row in database.execute("SHOW TABLES").fetchall()]
 
 
-def _load_database_table(connection: Any, spec: TableSpec, source: Source) -> None:
+def _database_stage(connection: Any, spec: TableSpec, source: Source) -> Stage:
     alias = "assessor_source"
     attached = {row[0] for row in query(connection, "SELECT database_name FROM duckdb_databases()")}
     if alias not in attached:
         query(connection, f"ATTACH {sql_literal(str(source.path))} AS {alias} (READ_ONLY)")
-    table = f'{alias}.main."{spec.name}"'
-    described = query(connection, f"DESCRIBE SELECT * FROM {table}")
-    _require_columns(spec, source, [row[0] for row in described])
-    query(
-        connection,
-        f'CREATE OR REPLACE TABLE "{raw_name(spec)}" AS '
-        f"SELECT {_as_text(spec, source)} FROM {table}",
-    )
+    return _typed_stage(connection, spec, source, f"{alias}.main.{quoted(spec.name)}")
 
 
 # -- XLSX workbooks -------------------------------------------------------------------------
@@ -270,7 +299,7 @@ def _sheet_names(path: Path) -> list[str]:
     return list(CalamineWorkbook.from_path(str(path)).sheet_names)
 
 
-def _load_sheet(connection: Any, spec: TableSpec, source: Source) -> None:
+def _load_sheet(connection: Any, spec: TableSpec, source: Source) -> Stage:
     """A sheet's cells as text. A workbook has to be decoded in Python (the engine cannot
     read XLSX offline); each cell becomes the text a person would have typed into a CSV file.
     """
@@ -297,6 +326,7 @@ def _load_sheet(connection: Any, spec: TableSpec, source: Source) -> None:
         )
     finally:
         connection.unregister("assessor_sheet")
+    return _text_stage(spec)
 
 
 def cell_text(value: Any) -> str | None:
@@ -325,10 +355,20 @@ def _own_name(source: Source, declared: str) -> str:
 
 
 def _select_list(spec: TableSpec, source: Source) -> str:
-    return ", ".join(f'"{source.column(c.name)}" AS "{c.name}"' for c in spec.columns)
+    return ", ".join(f"{quoted(source.column(c.name))} AS {quoted(c.name)}" for c in spec.columns)
 
 
-def _as_text(spec: TableSpec, source: Source) -> str:
-    return ", ".join(
-        f'CAST("{source.column(c.name)}" AS VARCHAR) AS "{c.name}"' for c in spec.columns
-    )
+def _text_stage(spec: TableSpec) -> Stage:
+    """The stage of a text source, copied into its raw table."""
+    name = raw_name(spec)
+    return Stage(quoted(name), {c.name: "VARCHAR" for c in spec.columns}, name)
+
+
+def _typed_stage(connection: Any, spec: TableSpec, source: Source, table: str) -> Stage:
+    """The stage of a typed source read in place: its declared columns, renamed, with the
+    types it stores them in.
+    """
+    described = {row[0]: row[1] for row in query(connection, f"DESCRIBE SELECT * FROM {table}")}
+    _require_columns(spec, source, list(described))
+    types = {c.name: described[source.column(c.name)] for c in spec.columns}
+    return Stage(f"(SELECT {_select_list(spec, source)} FROM {table})", types)
