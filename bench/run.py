@@ -1,5 +1,8 @@
 """Benchmark churn-control: assessor against hand-written DuckDB SQL and pandas peers.
 
+``--engines duckdb,spark,postgres`` also runs assessor on Spark and on PostgreSQL (the
+server named by ``--postgres URL``), on the same data, and checks their amounts too.
+
 ``run.py --rows N [--repeat 3]`` generates the data into ``bench/data/N/`` (once, cached),
 then runs each contender ``--repeat`` times as a fresh process, the whole process as a user
 runs it, and records its wall time and peak RSS. It checks that all three give the same
@@ -95,14 +98,37 @@ def _peer(script: str, data: Path, out: Path) -> list[str]:
     return [sys.executable, str(BENCH / "peers" / script), "--data", str(data), "--out", str(out)]
 
 
-def contenders(data: Path, work: Path) -> dict[str, tuple[list[str], Path]]:
-    """Each contender's command and the CSV its outcomes land in."""
+def contenders(
+    data: Path, work: Path, engines: dict[str, str] | None = None
+) -> dict[str, tuple[list[str], Path]]:
+    """Each contender's command and the CSV its outcomes land in; ``engines`` (name: the
+    ``--engine`` value) adds assessor on other engines than DuckDB, on the same data.
+    """
     assessor = [str(ASSESSOR), "run", str(SCHEME), "--data", str(data), "--out", str(work / "a")]
-    return {
+    found = {
         "assessor": (assessor, work / "a" / "results.csv"),
         "duckdb SQL": (_peer("duckdb_sql.py", data, work / "sql.csv"), work / "sql.csv"),
         "pandas": (_peer("pandas_churn.py", data, work / "pandas.csv"), work / "pandas.csv"),
     }
+    for name, engine in (engines or {}).items():
+        out = work / f"a-{name}"
+        command = [*assessor[:-1], str(out), "--engine", engine]
+        found[f"assessor on {name}"] = (command, out / "results.csv")
+    return found
+
+
+def engine_values(names: str, postgres: str | None) -> dict[str, str]:
+    """``--engines duckdb,spark,postgres``: the engines other than DuckDB, by name, with the
+    ``--engine`` value each runs with (PostgreSQL's from ``--postgres``).
+    """
+    engines = {}
+    for name in (n.strip() for n in names.split(",") if n.strip() != "duckdb"):
+        if name == "postgres" and not postgres:
+            sys.exit("--engines postgres needs --postgres postgres://user@host:port/db")
+        if name not in ("spark", "postgres"):
+            sys.exit(f"--engines: {name!r} is not duckdb, spark or postgres")
+        engines[name] = postgres if name == "postgres" else "spark"
+    return engines
 
 
 def amounts(path: Path) -> dict[Key, int]:
@@ -227,12 +253,17 @@ def main() -> None:
     parser.add_argument("--rows", type=int, required=True, help="number of visits")
     parser.add_argument("--repeat", type=int, default=3, help="runs per contender")
     parser.add_argument("--seed", type=int, default=20151231, help="generator seed")
+    parser.add_argument(
+        "--engines", default="duckdb", help="engines assessor runs on: duckdb,spark,postgres"
+    )
+    parser.add_argument("--postgres", help="the server for --engines postgres, as a URL")
     args = parser.parse_args()
+    engines = engine_values(args.engines, args.postgres)
     data = data_dir(args.rows, args.seed)
     with tempfile.TemporaryDirectory() as scratch:
         work = Path(scratch)
         results, outputs = [], {}
-        for name, (command, output) in contenders(data, work).items():
+        for name, (command, output) in contenders(data, work, engines).items():
             print(f"running {name} x{args.repeat} ...", flush=True)
             results.append(measure(name, command, args.repeat, work / "log.txt"))
             outputs[name] = output
@@ -260,8 +291,10 @@ def main() -> None:
         f"{own_peak_kib() / 1024:.0f} MiB"
     )
     print()
-    for line in table(results, results[1], 3):
+    for line in table(results, results[1], 3 + len(engines)):
         print(line)
+    for engine in results[3 : 3 + len(engines)]:
+        print(f"{engine.name}: {engine.median / results[0].median:.2f}x assessor on duckdb")
     if not agreed:
         sys.exit("FAILED: the contenders' results differ (see MISMATCH above)")
 

@@ -1,8 +1,17 @@
-"""Shared fixtures: the repository's paths and an in-process command-line runner."""
+"""Shared fixtures: the repository's paths, an in-process command-line runner, and the
+engines of the conformance suite (a PostgreSQL server on loopback, a local Spark session).
+"""
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import attrs
@@ -45,3 +54,84 @@ def run_scheme(scheme: Path, data: Path, out: Path, *options: str) -> list[dict[
 def cli():
     """The command line as a function: cli("check", path) -> Outcome."""
     return invoke
+
+
+# -- engines ----------------------------------------------------------------------------------
+# `make test` installs PostgreSQL and Java and sets ASSESSOR_REQUIRE_ENGINES, so a missing
+# engine fails there; a plain `pytest` on a machine without them skips those tests instead.
+_REQUIRED = bool(os.environ.get("ASSESSOR_REQUIRE_ENGINES"))
+
+
+def _unavailable(reason: str) -> None:
+    if _REQUIRED:
+        pytest.fail(f"{reason} (make test installs it)")
+    pytest.skip(reason)
+
+
+def _postgres_bin() -> Path | None:
+    """The newest Debian PostgreSQL binaries (/usr/lib/postgresql/<version>/bin)."""
+    found = [p.parent for p in Path("/usr/lib/postgresql").glob("*/bin/initdb")]
+    return max(found, key=lambda p: int(p.parent.name), default=None)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def postgres_server(timezone: str = "UTC", collation: str | None = None) -> Iterator[str]:
+    """A throwaway PostgreSQL server on 127.0.0.1 whose default time zone is ``timezone``
+    and, with ``collation`` (an ICU locale such as ``zh-Hans-CN``), whose texts sort by it;
+    yields its URL. initdb refuses to run as root, so as root the server runs as ``postgres``.
+    """
+    binaries = _postgres_bin()
+    if binaries is None:
+        _unavailable("PostgreSQL is not installed")
+    if not _REQUIRED:
+        pytest.importorskip("psycopg")
+    folder = Path(tempfile.mkdtemp(prefix="assessor-pg-"))
+    owner = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    if owner:
+        shutil.chown(folder, "postgres")
+    data, port = str(folder / "data"), _free_port()
+    server = f"-h 127.0.0.1 -p {port} -k {folder} -c timezone={timezone} -c fsync=off"
+
+    def run(program: str, *arguments: str) -> None:
+        command = [*owner, str(binaries / program), *arguments]
+        subprocess.run(command, check=True, capture_output=True)
+
+    try:
+        locale = ["--locale-provider=icu", f"--icu-locale={collation}"] if collation else []
+        run("initdb", "-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "-N", *locale)
+        run("pg_ctl", "-D", data, "-l", str(folder / "log"), "-o", server, "-w", "start")
+        yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        with contextlib.suppress(subprocess.CalledProcessError):
+            run("pg_ctl", "-D", data, "-m", "immediate", "-w", "stop")
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A PostgreSQL server for the whole session (UTC), as an ``--engine`` URL."""
+    with postgres_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def spark_engine():
+    """A local Spark session on two cores, started as ``--engine spark`` starts one; runs
+    with the Spark engine use it. Yields the engine choice.
+    """
+    if shutil.which("java") is None:
+        _unavailable("Java is not installed (Spark needs it)")
+    if not _REQUIRED:
+        pytest.importorskip("pyspark")
+    from assessor.engine.backends import parse_engine, spark_session
+
+    choice = parse_engine("local[2]")
+    session = spark_session(choice)
+    yield choice
+    session.stop()

@@ -103,6 +103,27 @@ _set_option = click.option(
 )
 
 
+def _engine(_ctx: click.Context, _param: click.Parameter, value: str | None):
+    """An engine as written; a value that names none is a usage error (exit 2)."""
+    from assessor.engine.backends import parse_engine
+
+    if value is not None:
+        try:
+            parse_engine(value)
+        except ValueError as error:
+            raise click.BadParameter(str(error)) from None
+    return value
+
+
+_engine_option = click.option(
+    "--engine",
+    callback=_engine,
+    metavar="ENGINE",
+    help="Where the scheme runs: duckdb (default, in process), postgres://user@host:5432/db, "
+    "spark (local[*]), or a Spark master or Connect URL (spark://host:7077, sc://host:15002).",
+)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="assessor")
 def main() -> None:
@@ -180,6 +201,7 @@ def check(scheme: Path, overrides: dict[str, str], sources: dict[str, str]) -> N
     help="Also write report.html (a page with charts), report.md (a summary) or report.xlsx "
     "(payroll sheet and a sheet per rule); results.csv is always written.",
 )
+@_engine_option
 @_reports_errors
 def run(
     scheme: Path | None,
@@ -192,6 +214,7 @@ def run(
     lang: str | None,
     rejects: Path | None,
     formats: tuple[str, ...],
+    engine: str | None,
     sources: dict[str, str],
 ) -> None:
     """Run a scheme on its data and write results.csv, totals.csv and manifest.json.
@@ -204,7 +227,7 @@ def run(
         if first or last:
             raise click.UsageError("give --period, or --from and --to, not both")
         first = last = period
-    project, settings = _settings(scheme, data, lang, overrides)
+    project, settings = _settings(scheme, data, lang, overrides, engine)
     loaded = read_scheme(settings.scheme, settings.overrides, sources)
     _print_diagnostics(loaded.warnings, sources)
     if project is not None:
@@ -218,7 +241,7 @@ def run(
     with _steps(loaded.scheme) as progress:
         assessment = assess(
             loaded, settings.data, first, last, settings.lang, rejects, settings.renames,
-            progress=progress,
+            progress=progress, engine=settings.engine,
         )  # fmt: skip
     if project is not None:
         _record(project.folder, assessment)
@@ -280,10 +303,19 @@ class _Settings:
     lang: str
     overrides: dict[str, str]
     renames: Any
+    engine: Any = None  # engine.backends.EngineChoice
 
 
-def _settings(scheme: Path | None, data: Path | None, lang: str | None, overrides: dict):
+def _settings(
+    scheme: Path | None,
+    data: Path | None,
+    lang: str | None,
+    overrides: dict,
+    engine: str | None = None,
+):
     """The project (if any) and the settings: options win over the project's."""
+    from assessor.engine.backends import parse_engine
+
     project = _project(scheme)
     if project is not None:
         scheme, data, lang = scheme or project.scheme, data or project.data, lang or project.lang
@@ -293,7 +325,8 @@ def _settings(scheme: Path | None, data: Path | None, lang: str | None, override
             "give the scheme and --data, or run in a project folder (see assessor init)"
         )
     renames = project.renames if project is not None else None
-    return project, _Settings(scheme, data, lang or "en", overrides, renames)
+    choice = project.engine_choice(engine) if project is not None else parse_engine(engine)
+    return project, _Settings(scheme, data, lang or "en", overrides, renames, choice)
 
 
 def _project(scheme: Path | None):
@@ -509,6 +542,7 @@ def diff_command(before: Path, after: Path, lang: str, sources: dict[str, str]) 
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also write the comparison: .csv, or .html with a chart.",
 )
+@_engine_option
 @_reports_errors
 def simulate(
     scheme: Path,
@@ -519,12 +553,14 @@ def simulate(
     against: Path | None,
     overrides: dict[str, str],
     out: Path | None,
+    engine: str | None,
     sources: dict[str, str],
 ) -> None:
     """Compare payouts side by side: one run per value of a parameter (--vary), or this
     scheme against a candidate (--against), on the same past data.
     """
     from assessor import simulate as sim
+    from assessor.engine.backends import parse_engine
     from assessor.session import assess, read_scheme
 
     if (vary is None) == (against is None):
@@ -544,7 +580,7 @@ def simulate(
         periods = _periods(loaded.scheme, first, last)
         if first is None and last is None:
             first, last = str(periods[0]), str(periods[1])  # every variant over the same span
-        outcomes = assess(loaded, data, *periods).outcomes
+        outcomes = assess(loaded, data, *periods, engine=parse_engine(engine)).outcomes
         summaries += sim.summarise(variant.label, outcomes, reference)
         reference = reference or sim.by_period(outcomes)
     _print_table("simulation / 模拟", sim.COLUMNS, [s.as_record().values() for s in summaries])
@@ -607,6 +643,7 @@ def _print_table(title: str, headings, rows) -> None:
 @click.option("--data", type=click.Path(path_type=Path))
 @click.option("--lang", type=click.Choice(["en", "zh"]))
 @_set_option
+@_engine_option
 @_reports_errors
 def explain(
     subject: str,
@@ -615,6 +652,7 @@ def explain(
     data: Path | None,
     lang: str | None,
     overrides: dict[str, str],
+    engine: str | None,
     sources: dict[str, str],
 ) -> None:
     """One subject's period as a tree of reasons: scorecard items with their values and
@@ -625,7 +663,7 @@ def explain(
     from assessor.explain import explain_subject
     from assessor.session import assess, read_scheme
 
-    _, settings = _settings(scheme, data, lang, overrides)
+    _, settings = _settings(scheme, data, lang, overrides, engine)
     loaded = read_scheme(settings.scheme, settings.overrides, sources)
     first, last = _periods(loaded.scheme, period, period)
     assessment = assess(
@@ -637,6 +675,7 @@ def explain(
         None,
         settings.renames,
         evidence_for=(subject, first),
+        engine=settings.engine,
     )
     outcomes = [
         o for o in assessment.outcomes if subject in (o.who, o.subject) and o.period == str(first)
@@ -669,15 +708,18 @@ def explain(
     show_default=True,
     help="Language of the explanations the cases expect.",
 )
+@_engine_option
 @_reports_errors
-def scheme_test(target: Path, lang: str, sources: dict[str, str]) -> None:
+def scheme_test(target: Path, lang: str, engine: str | None, sources: dict[str, str]) -> None:
     """Run the cases written beside a scheme (foo.tests/ beside foo.assess), or beside every
     scheme under a folder; exit 1 when any case fails.
     """
     from assessor import scheme_tests
+    from assessor.engine.backends import parse_engine
 
     verdicts = []
-    for verdict in scheme_tests.run_suites(scheme_tests.load_suites(target, sources), lang):
+    suites = scheme_tests.load_suites(target, sources)
+    for verdict in scheme_tests.run_suites(suites, lang, parse_engine(engine)):
         verdicts.append(verdict)
         click.echo(scheme_tests.describe(verdict))
     click.echo(scheme_tests.summary(verdicts))

@@ -3,13 +3,15 @@
 ``assessor init DIR --template ID`` creates one from a template; in it, ``assessor run
 --period 2026-10`` needs no other argument. ``assessor.yaml`` says where the scheme and the
 data are, where results go, the language of explanations, parameter overrides and the
-company's own names of the declared input columns.
+company's own names of the declared input columns, and the engine that runs the plans
+(``engine:`` with, for Spark, ``spark: {master: …, conf: {…}}``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import attrs
 
@@ -18,7 +20,8 @@ from assessor.located_yaml import LocatedMapping, YamlProblem, load_located
 from assessor.model.registry import TableSpec, TemplateSpec
 
 PROJECT_FILE = "assessor.yaml"
-_KEYS = ("scheme", "data", "out", "lang", "set", "columns")
+_KEYS = ("scheme", "data", "out", "lang", "set", "columns", "engine", "spark")
+_SPARK_KEYS = ("master", "conf")
 _LANGUAGES = ("zh", "en")
 _HINT = f"see the comments {PROJECT_FILE} was created with (assessor init), or docs/projects.md"
 
@@ -37,6 +40,18 @@ class Project:
     renames: Mapping[str, Mapping[str, str]]
     file: Path
     text: str
+    # the engine (``engine.backends.EngineChoice``) that runs the plans; None: DuckDB
+    engine: str | None = None
+    spark_master: str | None = None
+    spark_conf: tuple[tuple[str, str], ...] = ()
+
+    def engine_choice(self, option: str | None = None) -> Any:
+        """The engine a run uses: ``--engine`` (``option``) wins over ``engine:``; Spark's
+        master and settings come from ``spark:``.
+        """
+        from assessor.engine.backends import parse_engine
+
+        return parse_engine(option or self.engine, self.spark_master, dict(self.spark_conf))
 
     def check_renames(self, tables: tuple[TableSpec, ...]) -> None:
         """Every renamed table and column must be one the scheme reads."""
@@ -104,6 +119,15 @@ def load_project(path: Path) -> Project:
         table: _texts(document["columns"], table, problems)
         for table in _mapping(document, "columns", problems)
     }
+    engine = _engine(document, problems)
+    spark = _mapping(document, "spark", problems)
+    problems += [
+        _problem(f"spark: unknown key {key!r}", spark.key_spans.get(str(key)), "keys: master, conf")
+        for key in spark
+        if str(key) not in _SPARK_KEYS
+    ]
+    spark_master = _text(spark, "master", problems)
+    spark_conf = tuple(sorted(_texts(spark, "conf", problems).items()))
     lang = values["lang"] or "zh"
     if lang not in _LANGUAGES:
         problems.append(_problem(f"lang {lang!r} is not zh or en", document.place("lang")))
@@ -129,6 +153,9 @@ def load_project(path: Path) -> Project:
         renames={table: dict(columns) for table, columns in renames.items()},
         file=path,
         text=text,
+        engine=engine,
+        spark_master=spark_master,
+        spark_conf=spark_conf,
     )
 
 
@@ -143,6 +170,19 @@ def _text(document: LocatedMapping, key: str, problems: list[Diagnostic]) -> str
     if not isinstance(value, str):
         problems.append(_problem(f"{key} must be text, not {value!r}", document.place(key)))
         return None
+    return value
+
+
+def _engine(document: LocatedMapping, problems: list[Diagnostic]) -> str | None:
+    """The ``engine:`` text, checked as ``--engine`` is."""
+    from assessor.engine.backends import parse_engine
+
+    value = _text(document, "engine", problems)
+    if value is not None:
+        try:
+            parse_engine(value)
+        except ValueError as error:
+            problems.append(_problem(str(error), document.place("engine")))
     return value
 
 
@@ -226,6 +266,10 @@ lang: zh
 
 # 参数调整 / parameter overrides, e.g.  留存率目标: 90%
 set: {{}}
+
+# 计算引擎 / the engine that runs the scheme: duckdb (default, on this machine),
+# postgres://user@host:5432/db (inside your PostgreSQL), or spark (with spark: master, conf)
+# engine: duckdb
 
 # 列名对照 / your own column names, per table:  declared column: your column
 # e.g.

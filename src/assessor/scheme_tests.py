@@ -777,8 +777,12 @@ def _spreadsheet_text(value: Any, column: str) -> str:
 # -- running -----------------------------------------------------------------------------
 
 
-def run_suites(suites: Iterable[Suite], language: results.Language = "en") -> Iterator[CaseResult]:
-    """Run every case, yielding each verdict as soon as it is known."""
+def run_suites(
+    suites: Iterable[Suite], language: results.Language = "en", engine: Any = None
+) -> Iterator[CaseResult]:
+    """Run every case, yielding each verdict as soon as it is known; ``engine`` (an
+    ``engine.backends.EngineChoice``) runs the plans, DuckDB when None.
+    """
     for suite in suites:
         schemes: dict[tuple[tuple[str, str], ...], session.LoadedScheme | AssessorError] = {
             (): suite.loaded
@@ -786,7 +790,7 @@ def run_suites(suites: Iterable[Suite], language: results.Language = "en") -> It
         for case in suite.cases:
             if case.overrides not in schemes:
                 schemes[case.overrides] = _read_with(suite.loaded.path, case.overrides)
-            yield run_case(suite, case, schemes[case.overrides], language)
+            yield run_case(suite, case, schemes[case.overrides], language, engine)
 
 
 def _read_with(
@@ -804,6 +808,7 @@ def run_case(
     case: Case,
     loaded: session.LoadedScheme | AssessorError,
     language: results.Language = "en",
+    engine: Any = None,
 ) -> CaseResult:
     """Assess the case's given rows and judge the outcome against what it expects."""
     if isinstance(loaded, AssessorError):
@@ -815,7 +820,7 @@ def run_case(
             [d if d.location else attrs.evolve(d, location=where) for d in loaded.diagnostics],
         )
     try:
-        records = _assess(case, loaded, language)
+        records = _assess(case, loaded, language, engine)
     except AssessorError as error:
         diagnostics = [_in_case(d, case, None) for d in error.diagnostics]
         return _judge_error(suite, case, diagnostics)
@@ -834,7 +839,7 @@ def run_case(
 
 
 def _assess(
-    case: Case, loaded: session.LoadedScheme, language: results.Language
+    case: Case, loaded: session.LoadedScheme, language: results.Language, engine: Any = None
 ) -> list[dict[str, str]]:
     """The case's result rows as written to results.csv."""
     first, last = session.assessed_periods(loaded.scheme, case.first, case.last)
@@ -842,7 +847,7 @@ def _assess(
         folder = Path(name)
         written = {table.name: write_given(table, folder) for table in case.given}
         try:
-            assessment = session.assess(loaded, folder, first, last, language)
+            assessment = session.assess(loaded, folder, first, last, language, engine=engine)
         except AssessorError as error:
             # point at the case file before the temporary files are gone
             raise AssessorError(

@@ -9,13 +9,16 @@ import datetime
 import hashlib
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from assessor import __version__, results
 from assessor.errors import DataLocation, Diagnostic, fail
 from assessor.model import scheme as m
+
+if TYPE_CHECKING:
+    from assessor.engine.backends import EngineChoice
 
 
 @attrs.frozen
@@ -191,18 +194,20 @@ def assess(
     renames: Mapping[str, Mapping[str, str]] | None = None,
     evidence_for: tuple[str, m.Period] | None = None,
     progress: Callable[[str], None] | None = None,
+    engine: EngineChoice | None = None,
 ) -> Assessment:
     """Evaluate a checked scheme on a data folder for the periods from ``first`` to ``last``.
 
     With ``rejects``, input rows that break their table's rules are written there and left
     out; otherwise the first of them stop the run. ``evidence_for`` (a subject and one of
     the periods) also gives the records behind that subject's numbers (``evidence``).
-    ``progress`` hears a few words at each step (a progress bar on a terminal).
+    ``progress`` hears a few words at each step (a progress bar on a terminal). ``engine``
+    runs the plan (default: DuckDB in process; see ``engine.backends``).
     """
     from assessor.engine.evaluate import evaluate
 
     evaluation = evaluate(
-        loaded.scheme, data, first, last, rejects, renames, evidence_for, progress
+        loaded.scheme, data, first, last, rejects, renames, evidence_for, progress, engine
     )
     outcomes = results.build_outcomes(loaded.scheme, evaluation.rows, language)
     return Assessment(
@@ -211,7 +216,7 @@ def assess(
         last,
         tuple(outcomes),
         tuple(results.build_totals(outcomes)),
-        _manifest(loaded, evaluation.inputs, first, last),
+        _manifest(loaded, evaluation.inputs, first, last, engine),
         tuple(evaluation.rows),
         evaluation.evidence,
     )
@@ -233,7 +238,9 @@ def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _manifest(loaded: LoadedScheme, inputs, first: m.Period, last: m.Period) -> dict[str, Any]:
+def _manifest(
+    loaded: LoadedScheme, inputs, first: m.Period, last: m.Period, engine: EngineChoice | None
+) -> dict[str, Any]:
     from assessor.model.units import describe_quantity
 
     scheme = loaded.scheme
@@ -264,5 +271,6 @@ def _manifest(loaded: LoadedScheme, inputs, first: m.Period, last: m.Period) -> 
         "parameters": {p.name: describe_quantity(p.value, p.unit) for p in scheme.params},
         "periods": {"from": str(first), "to": str(last)},
         "plugins": list(scheme.plugins),
-        "engine": "duckdb",
+        # the kind only: a server's address or a cluster's may change, the results may not
+        "engine": engine.kind if engine is not None else "duckdb",
     }

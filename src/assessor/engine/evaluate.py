@@ -1,8 +1,12 @@
-"""Run a checked scheme on input files with DuckDB, in process, and return the raw outcomes."""
+"""Run a checked scheme on its input data and return the raw outcomes.
+
+The input files are read and checked by DuckDB in process (``data.load``), whatever engine
+runs the plan; the engine (``engine.backends``: DuckDB by default, PostgreSQL or Spark) then
+receives the checked tables, computes every metric's series and outcome, and returns the rows.
+"""
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -11,6 +15,7 @@ import attrs
 
 from assessor.data.load import LoadedTable, load_tables
 from assessor.data.sources import find_sources
+from assessor.engine.backends import Engine, EngineChoice, open_engine
 from assessor.engine.evidence import Evidence, collect_evidence
 from assessor.errors import AssessorError, Diagnostic, fail
 from assessor.model import scheme as m
@@ -25,6 +30,9 @@ _FUNCTIONS = (
     "CREATE OR REPLACE MACRO assessor_lcm(l) AS CAST(list_reduce(list_transform(l, "
     "lambda x: CAST(x AS HUGEINT)), lambda a, b: lcm(a, b)) AS DECIMAL(38, 0))",
 )
+# How each engine words an exact value that outgrew 38 digits: DuckDB and PostgreSQL say
+# "overflow", Spark names the value out of its decimal's range.
+_OVERFLOW = ("overflow", "numeric_value_out_of_range", "cannot be represented as decimal")
 # how many offending rows a data error lists
 _SHOWN = 5
 
@@ -43,7 +51,7 @@ class Evaluation:
 
 
 def install_functions(connection: Any) -> None:
-    """Define the functions exact arithmetic needs (gcd, lcm, integer quotient)."""
+    """Define the functions exact arithmetic needs (gcd, lcm, integer quotient) in DuckDB."""
     for statement in _FUNCTIONS:
         connection.execute(statement).fetchall()
 
@@ -57,6 +65,7 @@ def evaluate(
     renames: Mapping[str, Mapping[str, str]] | None = None,
     evidence_for: tuple[str, m.Period] | None = None,
     progress: Callable[[str], None] | None = None,
+    engine: EngineChoice | None = None,
 ) -> Evaluation:
     """Load the scheme's input tables from ``data`` and compute every outcome row.
 
@@ -64,28 +73,51 @@ def evaluate(
     instead of stopping the run. ``renames`` gives the data's own names of declared columns.
     ``evidence_for`` (a subject and one of the periods) also fetches the records behind the
     numbers of that subject's outcomes, from the same loaded tables. ``progress`` hears
-    a few words as each table is read and each metric computed.
+    a few words as each table is read and each metric computed. ``engine`` runs the plan
+    (default: DuckDB, in process).
     """
     import ibis
 
-    from assessor.engine.plan import plan_results
     from assessor.engine.rubric import rating_rules
 
+    choice = engine or EngineChoice()
     sources = find_sources(scheme.tables, data, renames)
-    backend = ibis.duckdb.connect()
-    install_functions(backend.con)
+    duck = ibis.duckdb.connect()
+    install_functions(duck.con)
     rules = {RATINGS: rating_rules(scheme)}
     step = progress or (lambda _: None)
     loaded = load_tables(
-        backend.con, scheme.tables, sources, rules, rejects, lambda name: step(f"reading {name}")
+        duck.con, scheme.tables, sources, rules, rejects, lambda name: step(f"reading {name}")
     )
+    with open_engine(choice, duck) as runner:
+        runner.receive(duck, [table.name for table in loaded])
+        rows = _outcome_rows(runner, scheme, first, last, step)
+        _check_unique_hits(scheme, rows)
+        evidence = {}
+        if evidence_for is not None:
+            evidence = collect_evidence(runner.backend, scheme, *evidence_for, rows)
+    return Evaluation(rows, tuple(loaded), evidence)
+
+
+def _outcome_rows(
+    runner: Engine, scheme: m.Scheme, first: m.Period, last: m.Period, step: Callable[[str], None]
+) -> list[dict[str, Any]]:
+    """Plan, stage the series and fetch the outcome rows; an exact value past 38 digits is
+    E306 on every engine.
+    """
+    from assessor.engine.plan import plan_results
+
+    def stage(series: Any) -> Any:
+        step("computing metrics")
+        return runner.stage(series)
+
     try:
         # the series are computed while the plan is built, so an overflow may come from either
-        expression = plan_results(scheme, first, last, _materialised(backend, step))
+        expression = plan_results(scheme, first, last, stage)
         step("computing outcomes")
-        table = backend.to_pyarrow(expression)
+        table = runner.fetch(expression)
     except Exception as error:  # the engine's own exception types vary by backend
-        if "overflow" in str(error).lower():
+        if any(word in str(error).lower() for word in _OVERFLOW):
             fail(
                 "E306",
                 "an exact value needs more than 38 digits",
@@ -94,26 +126,7 @@ def evaluate(
                 "aggregate over fewer values, or round the inputs",
             )
         raise
-    rows = table.to_pylist()
-    _check_unique_hits(scheme, rows)
-    evidence = {}
-    if evidence_for is not None:
-        evidence = collect_evidence(backend, scheme, *evidence_for, rows)
-    return Evaluation(rows, tuple(loaded), evidence)
-
-
-def _materialised(backend: Any, step: Callable[[str], None]):
-    """Compute each metric's series once into a temporary table: DuckDB evaluates a subquery
-    every time it is referenced, and later metrics, rules and grades reference the same
-    series many times.
-    """
-    counter = itertools.count()
-
-    def stage(series):
-        step("computing metrics")
-        return backend.create_table(f"assessor_series_{next(counter)}", series, temp=True)
-
-    return stage
+    return table.to_pylist()
 
 
 def _check_unique_hits(scheme: m.Scheme, rows: list[dict[str, Any]]) -> None:
