@@ -212,23 +212,23 @@ def _decimal(value: int) -> str:
 # -- the command line and the project file ---------------------------------------------------
 
 
-def test_an_unknown_engine_is_a_usage_error(tmp_path: Path) -> None:
+def _run_first_template(out: Path, engine: str):
+    """``assessor run`` of the first catalogued template on its sample data with ``engine``."""
     entry = CATALOGUE[0]
-    outcome = invoke(
-        "run", entry["path"], "--data", entry["sample_data"], "--out", tmp_path,
-        "--engine", "oracle://db",
-    )  # fmt: skip
+    return invoke(
+        "run", entry["path"], "--data", entry["sample_data"], "--out", out, "--engine", engine
+    )
+
+
+def test_an_unknown_engine_is_a_usage_error(tmp_path: Path) -> None:
+    outcome = _run_first_template(tmp_path, "oracle://db")
     assert outcome.exit_code == 2
     assert "'oracle://db' is not an engine" in outcome.stderr
 
 
 def test_an_unreachable_server_is_an_error_with_a_hint(tmp_path: Path) -> None:
     pytest.importorskip("psycopg")
-    entry = CATALOGUE[0]
-    outcome = invoke(
-        "run", entry["path"], "--data", entry["sample_data"], "--out", tmp_path,
-        "--engine", "postgres://nobody:secret@127.0.0.1:1/shop",
-    )  # fmt: skip
+    outcome = _run_first_template(tmp_path, "postgres://nobody:secret@127.0.0.1:1/shop")
     assert outcome.exit_code == 1, outcome.stderr
     assert "error[E701] cannot connect to PostgreSQL at postgres://nobody@127.0.0.1:1/shop" in (
         outcome.stderr
@@ -241,11 +241,7 @@ def test_a_missing_driver_names_the_extra(tmp_path: Path, monkeypatch) -> None:
     import sys
 
     monkeypatch.setitem(sys.modules, "psycopg", None)  # as if it were not installed
-    entry = CATALOGUE[0]
-    outcome = invoke(
-        "run", entry["path"], "--data", entry["sample_data"], "--out", tmp_path,
-        "--engine", "postgres://u@127.0.0.1:5432/db",
-    )  # fmt: skip
+    outcome = _run_first_template(tmp_path, "postgres://u@127.0.0.1:5432/db")
     assert outcome.exit_code == 1
     assert "error[E702]" in outcome.stderr and "assessor[postgres]" in outcome.stderr
 
