@@ -1,13 +1,15 @@
 """Generate a seeded, realistic dealer group's service visits for the churn benchmark.
 
-Writes ``visits.parquet`` (visit_id, customer_id, visit_date, advisor_group: exactly the
-churn-control plugin's declared table) and ``followups.csv`` (specialist, advisor_group).
+Writes ``visits.parquet`` (visit_id, customer_id, visit_date, advisor_group: the churn-control
+plugin's declared table, and store) and ``followups.csv`` (store, specialist, advisor_group).
 
-The group has about 200 stores of uneven size, each with 3-6 advisor groups whose names are
-unique across stores ("S017-接待2组"). Each customer belongs to one store, mostly sees one
-preferred group, and returns at an irregular rhythm of their own (most within a few months);
-after every visit a share of customers lapses for good. Dates run from 2013-01-01 to
-2015-12-31, so the template's window 2015-08 .. 2015-12 with its 8-month lapse has history.
+The group has 200 stores of uneven size ("S017 合肥城东店"), each with 3-6 advisor groups
+whose names are unique across stores ("S017-接待2组"), so that the data can be assessed as one
+store (the template ignores the ``store`` column) or per store (``stores by store``) alike.
+Each customer belongs to one store, mostly sees one preferred group, and returns at an
+irregular rhythm of their own (most within a few months); after every visit a share of
+customers lapses for good. Dates run from 2013-01-01 to 2015-12-31, so the template's window
+2015-08 .. 2015-12 with its 8-month lapse has history.
 On one day, the larger visit_id is the later visit.
 
 Everything is vectorised with numpy and pyarrow: 10M rows take seconds, not minutes.
@@ -37,6 +39,10 @@ MEDIAN_RHYTHM_DAYS = 95.0
 OTHER_GROUP_SHARE = 0.25
 # Share of returns on the same day (a come-back for the same job): exercises visit_id order.
 SAME_DAY_SHARE = 0.01
+# Store names are "S017 合肥城东店": the number keeps them unique, the city and the district
+# only make them look like a dealer group's. Two characters for each city and district.
+CITIES = "上海北京广州深圳杭州南京苏州成都武汉西安重庆天津长沙郑州青岛宁波合肥福州厦门济南"
+DISTRICTS = "城东城西城南城北新区高新江北滨江中心湖滨"
 
 
 def _store_layout(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -45,6 +51,16 @@ def _store_layout(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.
     groups = rng.integers(GROUPS_PER_STORE[0], GROUPS_PER_STORE[1] + 1, STORES)
     first_group = np.concatenate(([0], np.cumsum(groups)[:-1]))
     return weights / weights.sum(), groups, first_group
+
+
+def _store_names() -> list[str]:
+    """Names like "S001 上海城东店": a city per store, a district per 20 stores."""
+    cities = [CITIES[i : i + 2] for i in range(0, len(CITIES), 2)]
+    districts = [DISTRICTS[i : i + 2] for i in range(0, len(DISTRICTS), 2)]
+    return [
+        f"S{s + 1:03d} {cities[s % len(cities)]}{districts[s // len(cities) % len(districts)]}店"
+        for s in range(STORES)
+    ]
 
 
 def _group_names(groups: np.ndarray) -> list[str]:
@@ -89,8 +105,8 @@ def _rows(rng: np.random.Generator, rows: int) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(owners)[:rows], np.concatenate(days)[:rows]
 
 
-def generate(rows: int, seed: int) -> tuple[pa.Table, list[tuple[str, str]]]:
-    """The visits table and the (specialist, advisor_group) follow-up pairs."""
+def generate(rows: int, seed: int) -> tuple[pa.Table, list[tuple[str, str, str]]]:
+    """The visits table and the (store, specialist, advisor_group) follow-up rows."""
     rng = np.random.default_rng(seed)
     share, groups, first_group = _store_layout(rng)
     names = _group_names(groups)
@@ -106,8 +122,11 @@ def generate(rows: int, seed: int) -> tuple[pa.Table, list[tuple[str, str]]]:
     order = np.lexsort((rng.random(rows), day))
     visit_id = np.empty(rows, dtype=np.int64)
     visit_id[order] = np.arange(1, rows + 1) + 1_000_000
-    table = _table(visit_id, customer, day, group, names).take(pa.array(order))
-    return table, _followups(rng, groups, first_group, names)
+    stores = _store_names()
+    table = _table(visit_id, customer, day, group, names)
+    # The store column is derived, not drawn: the one-store data stay as they were.
+    table = table.append_column("store", pa.array(stores, type=pa.string()).take(visit_store))
+    return table.take(pa.array(order)), _followups(rng, groups, first_group, names, stores)
 
 
 def _table(
@@ -130,21 +149,27 @@ def _table(
 
 
 def _followups(
-    rng: np.random.Generator, groups: np.ndarray, first_group: np.ndarray, names: list[str]
-) -> list[tuple[str, str]]:
-    """Per store, one or two follow-up specialists share its groups (2-4 groups each);
-    in every tenth store one specialist also follows a group of the next store.
+    rng: np.random.Generator,
+    groups: np.ndarray,
+    first_group: np.ndarray,
+    names: list[str],
+    stores: list[str],
+) -> list[tuple[str, str, str]]:
+    """(store, specialist, advisor_group): per store, one or two follow-up specialists share
+    its groups (2-4 groups each); in every tenth store one specialist also follows a group of
+    the next store. That row is the next store's, so per store the specialist is assessed in
+    both stores, on each store's own groups.
     """
-    pairs: list[tuple[str, str]] = []
+    rows: list[tuple[str, str, str]] = []
     for store, count in enumerate(groups):
         specialists = 1 if count <= 4 else 2
         for index in range(count):
             name = f"S{store + 1:03d}-回访{index % specialists + 1}"
-            pairs.append((name, names[first_group[store] + index]))
+            rows.append((stores[store], name, names[first_group[store] + index]))
         if store % 10 == 0 and store + 1 < len(groups):
             neighbour = first_group[store + 1] + int(rng.integers(0, groups[store + 1]))
-            pairs.append((f"S{store + 1:03d}-回访1", names[neighbour]))
-    return pairs
+            rows.append((stores[store + 1], f"S{store + 1:03d}-回访1", names[neighbour]))
+    return rows
 
 
 def write(out: Path, rows: int, seed: int) -> None:
@@ -154,7 +179,7 @@ def write(out: Path, rows: int, seed: int) -> None:
     pq.write_table(table, out / "visits.parquet", row_group_size=1_000_000)
     with (out / "followups.csv").open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["specialist", "advisor_group"])
+        writer.writerow(["store", "specialist", "advisor_group"])
         writer.writerows(followups)
 
 

@@ -3,11 +3,17 @@
 ``--engines duckdb,spark,postgres`` also runs assessor on Spark and on PostgreSQL (the
 server named by ``--postgres URL``), on the same data, and checks their amounts too.
 
-``run.py --rows N [--repeat 3]`` generates the data into ``bench/data/N/`` (once, cached),
-then runs each contender ``--repeat`` times as a fresh process, the whole process as a user
-runs it, and records its wall time and peak RSS. It checks that all three give the same
-amount per (period, role, subject), then times ``assessor --help`` (median of 10) and
-``assessor check`` on a generated 1,000-line scheme (median of 5), and prints one table.
+``run.py --rows N [--repeat 3]`` generates the data into ``bench/data/N/`` (cached until the
+generator or the seed changes), then runs each contender ``--repeat`` times as a fresh
+process, the whole process as a user runs it, and records its wall time and peak RSS. It
+checks that all three give the same amount per (period, role, subject), then times
+``assessor --help`` (median of 10) and ``assessor check`` on a generated 1,000-line scheme
+(median of 5), and prints one table.
+
+By default all the data are one store, as in the churn-control template. ``--stores`` runs
+assessor with ``bench/churn-control-stores.assess`` (the template with ``stores by store``)
+and the peers with ``--stores``: each of the 200 stores is assessed alone, and the amounts
+are compared per (period, store, role, subject).
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zlib
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -29,11 +36,15 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 SCHEME = ROOT / "schemes" / "auto-aftersales" / "churn-control.assess"
+# --stores: the same template with `stores by store`, each of the 200 stores assessed alone.
+STORES_SCHEME = BENCH / "churn-control-stores.assess"
+GENERATOR = BENCH / "generate.py"
 # The console script next to this interpreter: the venv that runs the benchmark.
 ASSESSOR = Path(sys.executable).parent / "assessor"
 HELP_RUNS, CHECK_RUNS = 10, 5
 CHECK_SCHEME_LINES = 1000
-Key = tuple[str, str, str]
+Key = tuple[str, str, str, str]
+"""(period, store, role, subject); the store is '' when all the data are one store."""
 
 
 @dataclass
@@ -50,7 +61,7 @@ class Measure:
         return statistics.median(self.seconds)
 
 
-def timed(command: list[str], log: Path) -> tuple[float, int]:
+def timed(command: list[str], log: Path, env: dict[str, str] | None = None) -> tuple[float, int]:
     """Run ``command`` once; its wall time and the child's peak RSS in KiB.
 
     ``os.wait4`` returns the rusage of exactly this child. Linux carries the parent's
@@ -60,7 +71,9 @@ def timed(command: list[str], log: Path) -> tuple[float, int]:
     """
     with log.open("w") as output:
         start = time.perf_counter()
-        child = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, cwd=ROOT)
+        child = subprocess.Popen(
+            command, stdout=output, stderr=subprocess.STDOUT, cwd=ROOT, env=env
+        )
         _, status, usage = os.wait4(child.pid, 0)
         seconds = time.perf_counter() - start
     child.returncode = os.waitstatus_to_exitcode(status)  # tell Popen it was reaped
@@ -74,41 +87,65 @@ def own_peak_kib() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
-def measure(name: str, command: list[str], runs: int, log: Path) -> Measure:
+def measure(
+    name: str, command: list[str], runs: int, log: Path, env: dict[str, str] | None = None
+) -> Measure:
     """Run ``command`` ``runs`` times; all wall times and the largest peak RSS."""
-    results = [timed(command, log) for _ in range(runs)]
+    results = [timed(command, log, env) for _ in range(runs)]
     return Measure(name, [s for s, _ in results], max(k for _, k in results))
 
 
+def measure_start(name: str, command: list[str], runs: int, log: Path) -> Measure:
+    """``measure`` a short command as users run it: Python may write and read its bytecode
+    (.pyc) files, whatever this shell says, and one run before the timed ones writes them.
+    """
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    timed(command, log, env)
+    return measure(name, command, runs, log, env)
+
+
 def data_dir(rows: int, seed: int) -> Path:
-    """``bench/data/N/``, generated on first use."""
+    """``bench/data/N/``, generated on first use and again whenever the generator or the
+    seed differs from the ones its ``made-by.txt`` names.
+    """
     folder = BENCH / "data" / str(rows)
-    if not (folder / "visits.parquet").exists() or not (folder / "followups.csv").exists():
+    stamp = folder / "made-by.txt"
+    # A checksum, not a secure hash: hashlib's OpenSSL would raise this process's RSS floor.
+    made_by = f"generate.py crc32 {zlib.crc32(GENERATOR.read_bytes()):08x}\nseed {seed}\n"
+    if not stamp.exists() or stamp.read_text(encoding="utf-8") != made_by:
         print(f"generating {rows:,} visits into {folder.relative_to(ROOT)} ...", flush=True)
         start = time.perf_counter()
+        stamp.unlink(missing_ok=True)  # a generation cut short leaves no stamp
         # A separate process: the benchmark itself must stay small (see `timed`).
-        command = [sys.executable, str(BENCH / "generate.py"), "--rows", str(rows)]
+        command = [sys.executable, str(GENERATOR), "--rows", str(rows)]
         subprocess.run([*command, "--out", str(folder), "--seed", str(seed)], check=True)
+        stamp.write_text(made_by, encoding="utf-8")
         print(f"  generated in {time.perf_counter() - start:.1f} s", flush=True)
     return folder
 
 
-def _peer(script: str, data: Path, out: Path) -> list[str]:
-    """The command that runs one peer script on ``data`` into ``out``."""
-    return [sys.executable, str(BENCH / "peers" / script), "--data", str(data), "--out", str(out)]
+def _peer(script: str, data: Path, out: Path, stores: bool) -> list[str]:
+    """The command that runs one peer script on ``data`` into ``out`` (per store with
+    ``stores``).
+    """
+    command = [sys.executable, str(BENCH / "peers" / script), "--data", str(data)]
+    return [*command, "--out", str(out), *(["--stores"] if stores else [])]
 
 
 def contenders(
-    data: Path, work: Path, engines: dict[str, str] | None = None
+    data: Path, work: Path, engines: dict[str, str] | None = None, stores: bool = False
 ) -> dict[str, tuple[list[str], Path]]:
     """Each contender's command and the CSV its outcomes land in; ``engines`` (name: the
     ``--engine`` value) adds assessor on other engines than DuckDB, on the same data.
+    With ``stores`` every contender assesses each store alone.
     """
-    assessor = [str(ASSESSOR), "run", str(SCHEME), "--data", str(data), "--out", str(work / "a")]
+    scheme = STORES_SCHEME if stores else SCHEME
+    assessor = [str(ASSESSOR), "run", str(scheme), "--data", str(data), "--out", str(work / "a")]
+    sql, pandas = work / "sql.csv", work / "pandas.csv"
     found = {
         "assessor": (assessor, work / "a" / "results.csv"),
-        "duckdb SQL": (_peer("duckdb_sql.py", data, work / "sql.csv"), work / "sql.csv"),
-        "pandas": (_peer("pandas_churn.py", data, work / "pandas.csv"), work / "pandas.csv"),
+        "duckdb SQL": (_peer("duckdb_sql.py", data, sql, stores), sql),
+        "pandas": (_peer("pandas_churn.py", data, pandas, stores), pandas),
     }
     for name, engine in (engines or {}).items():
         out = work / f"a-{name}"
@@ -132,12 +169,23 @@ def engine_values(names: str, postgres: str | None) -> dict[str, str]:
 
 
 def amounts(path: Path) -> dict[Key, int]:
-    """Amount per (period, role, subject) of an outcomes CSV (assessor's or a peer's)."""
+    """Amount per (period, store, role, subject) of an outcomes CSV (assessor's or a peer's);
+    a CSV without a ``store`` column is one store, ''.
+
+    The key's texts are interned and no row becomes a dict: the outcomes stay a few MiB, so
+    that this process's peak, which every later child inherits (see `timed`), stays low.
+    """
+    found: dict[Key, int] = {}
     with path.open(newline="", encoding="utf-8") as handle:
-        return {
-            (row["period"], row["role"], row["subject"]): int(row["amount"])
-            for row in csv.DictReader(handle)
-        }
+        rows = csv.reader(handle)
+        at = {name: index for index, name in enumerate(next(rows))}
+        period, role, subject, amount = (at[c] for c in ("period", "role", "subject", "amount"))
+        store = at.get("store")
+        for row in rows:
+            where = sys.intern(row[store]) if store is not None else ""
+            key = (sys.intern(row[period]), where, sys.intern(row[role]), row[subject])
+            found[key] = int(row[amount])
+    return found
 
 
 def verify(outputs: dict[str, Path]) -> bool:
@@ -207,6 +255,13 @@ def _block(i: int) -> list[str]:
     ]
 
 
+def mode(stores: bool) -> str:
+    """The benchmark's mode, for its header: one store, or each store alone."""
+    if stores:
+        return f"per store, each store assessed alone ({STORES_SCHEME.relative_to(ROOT)})"
+    return f"one store, all the data together ({SCHEME.relative_to(ROOT)})"
+
+
 def machine() -> list[str]:
     """Facts about the machine and the versions the figures were measured with."""
     memory = "?"
@@ -248,7 +303,7 @@ def table(rows: list[Measure], reference: Measure, compared: int) -> list[str]:
 
 
 def main() -> None:
-    """Command line: ``run.py --rows N [--repeat 3] [--seed S]``."""
+    """Command line: ``run.py --rows N [--repeat 3] [--seed S] [--stores]``."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, required=True, help="number of visits")
     parser.add_argument("--repeat", type=int, default=3, help="runs per contender")
@@ -257,13 +312,18 @@ def main() -> None:
         "--engines", default="duckdb", help="engines assessor runs on: duckdb,spark,postgres"
     )
     parser.add_argument("--postgres", help="the server for --engines postgres, as a URL")
+    parser.add_argument(
+        "--stores",
+        action="store_true",
+        help="assess each store alone (stores by store), the peers too; default: one store",
+    )
     args = parser.parse_args()
     engines = engine_values(args.engines, args.postgres)
     data = data_dir(args.rows, args.seed)
     with tempfile.TemporaryDirectory() as scratch:
         work = Path(scratch)
         results, outputs = [], {}
-        for name, (command, output) in contenders(data, work, engines).items():
+        for name, (command, output) in contenders(data, work, engines, args.stores).items():
             print(f"running {name} x{args.repeat} ...", flush=True)
             results.append(measure(name, command, args.repeat, work / "log.txt"))
             outputs[name] = output
@@ -272,10 +332,10 @@ def main() -> None:
         scheme.write_text(big_scheme(CHECK_SCHEME_LINES), encoding="utf-8")
         lines = len(scheme.read_text(encoding="utf-8").splitlines())
         results.append(
-            measure("assessor --help", [str(ASSESSOR), "--help"], HELP_RUNS, work / "log.txt")
+            measure_start("assessor --help", [str(ASSESSOR), "--help"], HELP_RUNS, work / "log.txt")
         )
         results.append(
-            measure(
+            measure_start(
                 f"assessor check ({lines}-line scheme)",
                 [str(ASSESSOR), "check", str(scheme)],
                 CHECK_RUNS,
@@ -284,6 +344,8 @@ def main() -> None:
         )
     print()
     print(f"churn-control on {args.rows:,} visits, {args.repeat} runs each (seed {args.seed})")
+    print(f"mode: {mode(args.stores)}")
+    print("assessor --help and check: bytecode (.pyc) allowed, timed after one warm-up run")
     for line in machine():
         print(line)
     print(
