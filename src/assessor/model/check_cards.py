@@ -684,6 +684,14 @@ class CardChecks:
 
     def weighted_sum(self, parts: list, span: Span, name: str, grain: Grain) -> m.Expr | None:
         """sum(w * s); with `exclude`, over the defined items only, scaled to all weights."""
+        if not parts:  # the grammar allows a scorecard with nothing in it yet
+            self.error(
+                "E230",
+                f"{name} has no indicators or dimensions: no weights to add up",
+                span,
+                'add one, e.g. `indicator "响应率" weight 100% value ...`',
+            )
+            return None
         terms: list[m.Expr] = []
         counts: list[m.Expr] = []
         weight_total = Fraction(0)

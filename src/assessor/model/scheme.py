@@ -405,6 +405,30 @@ def metric_names(expr: Expr) -> set[str]:
     return set()
 
 
+def expanded_size(expr: Expr, sizes: dict[int, int] | None = None) -> int:
+    """How many nodes the expression has once every shared operand is written out, as the
+    engine's SQL writes it: ``min(a, b)`` reads ``a`` and ``b`` twice each, so nesting them
+    doubles the size at every level.
+    """
+    sizes = {} if sizes is None else sizes
+    known = sizes.get(id(expr))
+    if known is not None:
+        return known
+    match expr:
+        case Arithmetic(left=a, right=b) | Comparison(left=a, right=b) | BoolOp(left=a, right=b):
+            parts = [a, b]
+        case Negation(operand=a) | IsDefined(operand=a):
+            parts = [a]
+        case Choose(cases=cases, otherwise=otherwise, guard=guard):
+            parts = [x for case in cases for x in case] + list(guard)
+            parts += [otherwise] if otherwise is not None else []
+        case _:
+            parts = []
+    size = 1 + sum(expanded_size(part, sizes) for part in parts)
+    sizes[id(expr)] = size
+    return size
+
+
 # Declarations ------------------------------------------------------------------------------
 
 

@@ -76,6 +76,7 @@ from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedInput
 
 from assessor.errors import AssessorError
+from assessor.syntax.lalr import cache_file
 from assessor.syntax.parser import _check_limits, _syntax_diagnostic
 
 MAX_WIDTH = 100
@@ -117,6 +118,7 @@ def _layout_parser() -> Lark:
         propagate_positions=True,
         maybe_placeholders=True,
         keep_all_tokens=True,
+        cache=cache_file(grammar, "layout"),
     )
 
 

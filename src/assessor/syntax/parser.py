@@ -9,18 +9,36 @@ from __future__ import annotations
 
 from decimal import Decimal
 from functools import cache
-from importlib import resources
 
 import lark
-from lark import Lark, Token, Transformer, v_args
-from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
+from lark import Token, Tree
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from assessor.errors import AssessorError, Diagnostic, Span, fail
 from assessor.syntax import ast
+from assessor.syntax.lalr import scheme_parser as _parser
+from assessor.syntax.limits import MAX_EXPRESSION_DEPTH
+from assessor.syntax.limits import check_text as _check_limits
 
-# A scheme is a document a person writes: far larger or deeper input is a mistake or an attack.
-MAX_SCHEME_BYTES = 1_000_000
-MAX_NESTING = 64
+# Grammar rules that are one level of an expression.
+_EXPRESSION_RULES = frozenset(
+    {
+        "compare",
+        "add",
+        "subtract",
+        "multiply",
+        "divide",
+        "and_",
+        "or_",
+        "not_",
+        "negate",
+        "call",
+        "over_mapping",
+        "over_previous",
+        "over_peers",
+        "over_brand",
+    }
+)
 
 _TERMINAL_WORDS = {
     "NAME": "a name",
@@ -33,18 +51,6 @@ _TERMINAL_WORDS = {
 }
 
 
-@cache
-def _parser() -> Lark:
-    """Build the LALR parser once per process. Lark keeps the built tables in a cache file
-    (in the temporary folder, keyed by the grammar's hash), so later processes load them
-    instead of rebuilding them (about 17 ms instead of 125 ms on the benchmark machine).
-    """
-    grammar = resources.files("assessor.syntax").joinpath("grammar.lark").read_text("utf-8")
-    return Lark(
-        grammar, parser="lalr", propagate_positions=True, maybe_placeholders=True, cache=True
-    )
-
-
 def parse(text: str, file: str = "<scheme>") -> ast.SchemeText:
     """Parse scheme text into a syntax tree, or raise with a located diagnostic."""
     _check_limits(text, file)
@@ -52,13 +58,7 @@ def parse(text: str, file: str = "<scheme>") -> ast.SchemeText:
         tree = _parser().parse(text)
     except UnexpectedInput as error:
         raise AssessorError(_syntax_diagnostic(error, text, file)) from None
-    try:
-        return _ToAst(file).transform(tree)
-    except VisitError as error:
-        # lark wraps what the transformer raises; our own errors pass through unwrapped
-        if isinstance(error.orig_exc, AssessorError):
-            raise error.orig_exc from None
-        raise
+    return _ToAst(file).transform(tree)
 
 
 def words(text: str) -> str:
@@ -69,27 +69,16 @@ def words(text: str) -> str:
     return "".join(token.value for token in tokens if token.type != "COMMENT")
 
 
-def _check_limits(text: str, file: str) -> None:
-    """Refuse input too large or too deeply nested before the parser sees it."""
-    if len(text.encode("utf-8")) > MAX_SCHEME_BYTES:
-        fail(
-            "E104",
-            f"the scheme is larger than {MAX_SCHEME_BYTES:,} bytes",
-            Span(file, 1, 1, 1, 1),
-            "split it, or check that this is the scheme file you meant",
-        )
-    depth = 0
-    for offset, char in enumerate(text):
-        depth += (char == "(") - (char == ")")
-        if depth > MAX_NESTING:
-            line = text.count("\n", 0, offset) + 1
-            column = offset - (text.rfind("\n", 0, offset) + 1) + 1
-            fail(
-                "E105",
-                f"parentheses are nested more than {MAX_NESTING} deep",
-                Span(file, line, column, line, column + 1),
-                "name the inner part as a metric of its own",
-            )
+def _descendants_first(tree: Tree) -> list[Tree]:
+    """Every subtree of ``tree``, each after all the subtrees inside it (iteratively)."""
+    order: list[Tree] = []
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        order.append(node)
+        stack.extend(child for child in node.children if isinstance(child, Tree))
+    order.reverse()
+    return order
 
 
 def _syntax_diagnostic(error: UnexpectedInput, text: str, file: str) -> Diagnostic:
@@ -162,16 +151,59 @@ def _span(meta_or_token: object, file: str) -> Span:
     return Span(file, m.line, m.column, m.end_line, m.end_column)  # type: ignore[attr-defined]
 
 
-@v_args(meta=True, inline=True)
-class _ToAst(Transformer):
-    """Builds typed nodes; every grammar rule has a method, and anything else is a bug."""
+class _ToAst:
+    """Builds typed nodes from lark's parse tree; every grammar rule has a method.
+
+    Not a lark ``Transformer``: that one recurses (a long ``a + b + ...`` exceeds Python's
+    recursion limit) and wraps each call; this one walks the tree in a loop and calls each
+    rule's method with the node's position (``meta``) and its children, already built.
+    """
 
     def __init__(self, file: str) -> None:
-        super().__init__()
         self.file = file
 
-    def __default__(self, data, children, meta):
-        raise NotImplementedError(f"grammar rule {data!r} has no transformer method")
+    def transform(self, tree: Tree) -> ast.SchemeText:
+        """The syntax tree built from ``tree``, children first.
+
+        On the way it refuses an expression nested more than `MAX_EXPRESSION_DEPTH` levels
+        (E106): only operators, calls and aggregates count a level, other nodes (such as an
+        argument) pass their deepest child's depth up.
+        """
+        built: dict[int, object] = {}
+        depths: dict[int, int] = {}
+        methods: dict[str, object] = {}
+        for node in _descendants_first(tree):
+            method = methods.get(node.data) or methods.setdefault(
+                node.data, self._method(node.data)
+            )
+            children, depth = [], 0
+            for child in node.children:
+                if isinstance(child, Tree):
+                    children.append(built.pop(id(child)))
+                    depth = max(depth, depths.pop(id(child)))
+                else:
+                    children.append(child)
+            if node.data in _EXPRESSION_RULES:
+                depth += 1
+                if depth > MAX_EXPRESSION_DEPTH:
+                    self._too_deep(node)
+            depths[id(node)] = depth
+            built[id(node)] = method(node.meta, *children)  # type: ignore[operator]
+        return built[id(tree)]  # type: ignore[return-value]
+
+    def _too_deep(self, node: Tree) -> None:
+        fail(
+            "E106",
+            f"the expression is nested more than {MAX_EXPRESSION_DEPTH} levels deep",
+            _span(node.meta, self.file),
+            "name inner parts as metrics of their own",
+        )
+
+    def _method(self, rule: str):
+        method = getattr(self, rule, None)
+        if rule.startswith("_") or method is None:
+            raise NotImplementedError(f"grammar rule {rule!r} has no transformer method")
+        return method
 
     def _id(self, token: Token) -> ast.Identifier:
         return ast.Identifier(str(token), _span(token, self.file))
