@@ -35,7 +35,8 @@ def inherited_retention(
         (customers[since] <= transfer) & (customers[lost].isnull() | (customers[lost] > transfer))
     )
     keys = [*context.scope, customer]
-    keys += [] if context.subject_column is None else [context.subject_column]
+    # the subjects may be the customers themselves: the column is kept once
+    keys += [c for c in [context.subject_column] if c is not None and c not in keys]
     cohort = cohort.select(*keys, lost=cohort[lost]).distinct()
     months = context.months()
     months = months.filter(months.period >= transfer.replace(day=1))

@@ -88,7 +88,12 @@ class TableSpec:
 
 @attrs.frozen
 class MetricParam:
-    """A parameter of a plugin metric: its unit, and whether it must be a whole number."""
+    """A parameter of a plugin metric: its unit, and whether it must be a whole number.
+
+    ``default`` (a number in ``unit``, or text for a ``text`` parameter) is used when a scheme
+    leaves the argument out: ``response_within()`` then means ``response_within(24 hours)``.
+    A parameter without one must be given.
+    """
 
     name: str
     unit: Unit
@@ -98,6 +103,7 @@ class MetricParam:
     maximum: Decimal | None = None
     # a text argument, such as the indicator name of kpi("响应率")
     text: bool = False
+    default: Decimal | int | str | None = None
 
 
 @attrs.frozen

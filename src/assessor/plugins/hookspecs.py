@@ -4,6 +4,9 @@ A plugin is a module (or object) registered under the entry-point group ``assess
 implements any of these hooks with ``@assessor.api.hookimpl``. Each hook is called once per
 plugin when the registry is built, with no arguments, and returns a list of declarations.
 Declarations are plain data (see ``assessor.model.registry``); nothing runs at import time.
+
+The docstrings below are the contract: ``python -m assessor.plugins.contract`` renders them
+into docs/plugins.md, and a test fails when the page and this module differ.
 """
 
 from __future__ import annotations
@@ -24,10 +27,36 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 def assessor_tables() -> list[TableSpec]:
     """Declare the input tables this plugin's metrics read.
 
-    Returns one :class:`TableSpec` per table: its name (unique across plugins), bilingual
-    labels, typed columns and, for time-stamped records, the date column that places a row in
-    a period. Example: ``TableSpec("visits", "进站记录", "Service visits", columns=(...),
-    time_column="visit_date")``.
+    Receives: nothing.
+
+    Returns: one ``TableSpec`` per table: its name (unique across all plugins, so prefix it
+    with the domain), bilingual labels, typed columns (``ColumnSpec``: integer, decimal, text,
+    date, timestamp or month, with optional range, choices and ``required=False`` for blanks),
+    the date column that places a row in a month (``time_column``; without one the table is
+    read as it is today for every month), the columns that identify a row (``key``), and row
+    rules (``RowRule``) that every row must keep.
+
+    Called: once per plugin when the registry is built (every command). The tables of the
+    plugins a scheme ``uses`` become its inputs: ``assessor run`` looks for ``<name>.csv``
+    (or ``.parquet``, ``.xlsx``) in the data folder, checks every row against the declaration
+    (E302-E311) and hands the typed table to the metrics.
+
+    Example::
+
+        @api.hookimpl
+        def assessor_tables():
+            return [
+                api.TableSpec(
+                    "pm_tickets", "报修工单", "Repair tickets",
+                    columns=(
+                        api.ColumnSpec("ticket_id", "text", "工单号", "ticket id"),
+                        api.ColumnSpec("building", "text", "楼栋", "building"),
+                        api.ColumnSpec("opened_at", "timestamp", "报修时间", "opened at"),
+                    ),
+                    time_column="opened_at",
+                    key=("ticket_id",),
+                )
+            ]
     """
 
 
@@ -38,9 +67,41 @@ def assessor_tables() -> list[TableSpec]:
 def assessor_metrics() -> list[MetricSpec]:
     """Declare the metrics schemes can call, such as ``churn_rate(lapse_months)``.
 
-    Each :class:`MetricSpec` names its parameters (with units), its input tables, the table
-    whose columns may key subjects, and ``compute(context, **arguments)``, which returns an
-    Ibis table ``period, [subject], num, den`` built from ``context.table(name)`` only.
+    Receives: nothing.
+
+    Returns: one ``MetricSpec`` per metric. It declares its unit (``Unit.RATIO``,
+    ``Unit.COUNT``, ``Unit.HOURS``, ...), its parameters (``MetricParam``: unit, whole
+    number or not, range, ``default``, or ``text=True`` for a quoted argument), its input
+    tables (``inputs``), its grain (``subject_table``: the input whose columns may key
+    subjects, narrowed by ``subject_columns``; the store as a whole is always possible), and
+    ``compute(context, **arguments)``. ``evidence`` (optional) lists the records behind the
+    numerator for ``assessor explain``.
+
+    Called: the declarations once per plugin when the registry is built; ``compute`` only by
+    the engine, once per metric a scheme declares, while the plan is built. It receives a
+    ``MetricContext`` and the scheme's arguments as numbers (``int`` or ``Fraction``, in the
+    parameter's unit) or text, and returns an Ibis table over ``context.table(name)`` with
+    ``period`` (a date, the first day of the month), ``subject`` (text, only when
+    ``context.subject_column`` is set), ``store`` (only when ``context.stores``), and ``num``
+    and ``den`` (integers or decimal(p, 0): the value is num / den; den 0 or null means n/a).
+    Grouping by ``context.keys`` gives exactly those key columns. Anything else is E403, and
+    an exception raised in ``compute`` is E404; both name the plugin and the metric.
+
+    Example::
+
+        def collection_rate(context):
+            rows = context.monthly("pm_fees", "due_on")
+            return context.share(rows, rows.paid_on.notnull())
+
+        @api.hookimpl
+        def assessor_metrics():
+            return [
+                api.MetricSpec(
+                    "fee_collection_rate", "物业费收缴率", "fee collection rate",
+                    unit=api.Unit.RATIO, inputs=("pm_fees",), subject_table="pm_fees",
+                    params=(), compute=collection_rate,
+                )
+            ]
     """
 
 
@@ -49,9 +110,23 @@ def assessor_aggregates() -> list[AggregateSpec]:
     """Declare aggregates usable as ``f(metric of table.column)`` and ``f(metric over previous
     N months)``, such as ``mean`` and ``sum``.
 
-    The engine hands ``finish(total, count)`` the exact sum of the defined members and their
-    count, both exact values (``api.Exact``); it returns the exact result. Example: mean is
-    ``total / count``.
+    Receives: nothing.
+
+    Returns: one ``AggregateSpec`` per function: its name (unique across plugins), labels,
+    and ``finish(total, count)``. These are the only functions a plugin adds to the DSL's
+    expressions besides its metrics.
+
+    Called: the declarations once per plugin when the registry is built; ``finish`` by the
+    engine while it plans an aggregate. The engine sums the defined members exactly and
+    counts them; ``finish`` receives both as exact values (``api.Exact``, two integer
+    columns) and returns an exact value. It runs once per plan, not per row, and must not
+    divide columns itself: ``Exact`` does the arithmetic.
+
+    Example: mean is ``total / count``::
+
+        @api.hookimpl
+        def assessor_aggregates():
+            return [api.AggregateSpec("mean", "平均值", "mean", lambda total, count: total / count)]
     """
 
 
@@ -62,6 +137,27 @@ def assessor_aggregates() -> list[AggregateSpec]:
 def assessor_templates() -> list[TemplateSpec]:
     """Declare ready schemes this plugin ships, each with the sample data it runs on.
 
-    Example: ``TemplateSpec("auto-aftersales/churn-control", path, "售后客户流失率控制考核",
-    "After-sales churn control", domain="auto_aftersales", sample_data=folder)``.
+    Receives: nothing.
+
+    Returns: one ``TemplateSpec`` per scheme: an id ``folder/name`` (unique across plugins),
+    the path of the ``.assess`` file, bilingual titles, the domain, and the folder of sample
+    data (one CSV file per input table). ``api.templates_folder(__file__, folder)`` finds the
+    folder in an installed wheel and in a source checkout.
+
+    Called: once per plugin when the registry is built. ``assessor templates`` lists them,
+    ``assessor init`` copies one, a scheme may ``extends`` one by id, and the compliance kit
+    (``assessor.testing.compliance``) checks and runs each on its sample data.
+
+    Example::
+
+        @api.hookimpl
+        def assessor_templates():
+            folder = api.templates_folder(__file__, "property")
+            return [
+                api.TemplateSpec(
+                    "property/monthly", folder / "monthly.assess", "物业服务月度考核",
+                    "Property services: monthly assessment", domain="property",
+                    sample_data=folder / "sample-data",
+                )
+            ]
     """

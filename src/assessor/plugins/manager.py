@@ -6,14 +6,21 @@ raises is reported by name and version, and the others still load.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from importlib.metadata import EntryPoint, entry_points
 
 import attrs
 import pluggy
 
 from assessor.errors import Diagnostic
-from assessor.model.registry import PluginInfo, Registry
+from assessor.model.registry import (
+    AggregateSpec,
+    MetricSpec,
+    PluginInfo,
+    Registry,
+    TableSpec,
+    TemplateSpec,
+)
 from assessor.plugins import hookspecs
 
 ENTRY_POINT_GROUP = "assessor"
@@ -21,8 +28,12 @@ ENTRY_POINT_GROUP = "assessor"
 
 def get_plugin_manager(
     allow: Iterable[str] | None = None,
+    extra: Mapping[str, object] | None = None,
 ) -> tuple[pluggy.PluginManager, dict[str, PluginInfo], list[Diagnostic]]:
-    """A fresh plugin manager with every installed plugin (or those in ``allow``) registered."""
+    """A fresh plugin manager with every installed plugin (or those in ``allow``) registered,
+    and the ``extra`` plugins (name: module or object) given directly: a plugin's own tests
+    and the tutorial register one that is not installed.
+    """
     manager = pluggy.PluginManager(hookspecs.PROJECT)
     manager.add_hookspecs(hookspecs)
     allowed = set(allow) if allow is not None else None
@@ -32,20 +43,40 @@ def get_plugin_manager(
         if allowed is not None and entry.name not in allowed:
             continue
         info = PluginInfo(entry.name, _version(entry), entry.value)
-        try:
-            manager.register(entry.load(), name=entry.name)
-            manager.check_pending()
-        except Exception as error:  # a third-party plugin may raise anything while importing
-            problems.append(_plugin_problem(info, "could not be loaded", error))
-            _unregister(manager, entry.name)
-            continue
-        infos[entry.name] = info
+        _register(manager, info, entry.load, infos, problems)
+    for name, plugin in (extra or {}).items():
+        if name in infos:
+            _unregister(manager, name)  # the one given directly replaces the installed one
+        info = PluginInfo(name, "not installed", getattr(plugin, "__name__", repr(plugin)))
+        _register(manager, info, lambda plugin=plugin: plugin, infos, problems)
     return manager, infos, problems
 
 
-def load_registry(allow: Iterable[str] | None = None) -> tuple[Registry, list[Diagnostic]]:
-    """Build the registry from installed plugins; problems come back as warnings and errors."""
-    manager, infos, problems = get_plugin_manager(allow)
+def _register(
+    manager: pluggy.PluginManager,
+    info: PluginInfo,
+    load: Callable[[], object],
+    infos: dict[str, PluginInfo],
+    problems: list[Diagnostic],
+) -> None:
+    """Load and register one plugin; a failure is E401 and leaves the others registered."""
+    try:
+        manager.register(load(), name=info.name)
+        manager.check_pending()
+    except Exception as error:  # a third-party plugin may raise anything while importing
+        problems.append(_plugin_problem(info, "could not be loaded", error))
+        _unregister(manager, info.name)
+        return
+    infos[info.name] = info
+
+
+def load_registry(
+    allow: Iterable[str] | None = None, extra: Mapping[str, object] | None = None
+) -> tuple[Registry, list[Diagnostic]]:
+    """Build the registry from installed plugins (and ``extra`` ones, see
+    ``get_plugin_manager``); problems come back as warnings and errors.
+    """
+    manager, infos, problems = get_plugin_manager(allow, extra)
     collected: dict[str, dict] = {"tables": {}, "metrics": {}, "aggregates": {}, "templates": {}}
     for hook_name, kind, key in _HOOKS:
         for name, declaration in _call_each(manager, hook_name, infos, problems):
@@ -67,6 +98,12 @@ _HOOKS: tuple[tuple[str, str, Callable], ...] = (
     ("assessor_aggregates", "aggregates", lambda d: d.name),
     ("assessor_templates", "templates", lambda d: d.id),
 )
+_DECLARED: dict[str, type] = {
+    "assessor_tables": TableSpec,
+    "assessor_metrics": MetricSpec,
+    "assessor_aggregates": AggregateSpec,
+    "assessor_templates": TemplateSpec,
+}
 
 
 def _call_each(manager, hook_name, infos, problems):
@@ -75,7 +112,8 @@ def _call_each(manager, hook_name, infos, problems):
         if impl.plugin_name not in infos:
             continue
         try:
-            declarations = impl.function() or []
+            declarations = list(impl.function() or [])
+            _check_types(declarations, _DECLARED[hook_name])
         except Exception as error:  # a plugin's hook may raise anything
             problems.append(
                 _plugin_problem(infos[impl.plugin_name], f"failed in {hook_name}", error)
@@ -83,6 +121,15 @@ def _call_each(manager, hook_name, infos, problems):
             continue
         for declaration in declarations:
             yield impl.plugin_name, declaration
+
+
+def _check_types(declarations: list, expected: type) -> None:
+    """A hook's list holds only its own kind of declaration (a table in the metrics' list is a
+    plugin bug, caught here rather than as a traceback later).
+    """
+    for declaration in declarations:
+        if not isinstance(declaration, expected):
+            raise TypeError(f"returned {declaration!r:.80}, not a {expected.__name__}")
 
 
 def _add(

@@ -13,7 +13,15 @@ from typing import Any
 
 
 def _month_index(date: Any) -> Any:
-    return date.year() * 12 + date.month()
+    """Year * 12 + month - 1: consecutive months differ by one."""
+    return date.year() * 12 + date.month() - 1
+
+
+def _month_start(index: Any) -> Any:
+    """The first day of a month index (a date, where date + interval would be a timestamp)."""
+    import ibis
+
+    return ibis.date(index // 12, index % 12 + 1, 1)
 
 
 def _add_months(day: dt.date, months: int) -> dt.date:
@@ -23,9 +31,9 @@ def _add_months(day: dt.date, months: int) -> dt.date:
 
 def _marked(context: Any, lapse_months: int) -> Any:
     """Every visit that can decide a requested month, with ``period`` (the month its customer
-    would count as lost in), ``lost`` (1 when it is the customer's last visit of its month and
-    no visit follows up to the end of ``period``, else 0) and, when asked, ``subject``.
-    The rate counts these rows; its evidence lists those with ``lost`` = 1.
+    would count as lost in) and ``lost`` (1 when it is the customer's last visit of its month
+    and no visit follows up to the end of ``period``, else 0). The rate counts these rows; its
+    evidence lists those with ``lost`` = 1.
     """
     import ibis
 
@@ -39,34 +47,42 @@ def _marked(context: Any, lapse_months: int) -> Any:
     later = ibis.window(
         group_by=[*context.scope, "customer_id"], order_by=["visit_date", "visit_id"]
     )
-    with_next = visits.mutate(next_date=visits.visit_date.lead().over(later))
-    month = _month_index(with_next.visit_date)
-    next_month = _month_index(with_next.next_date)
-    last_of_month = with_next.next_date.isnull() | (next_month != month)
-    gone = with_next.next_date.isnull() | (next_month > month + lapse_months)
+    month = _month_index(visits.visit_date)
+    with_next = visits.mutate(month=month, next_month=month.lead().over(later))
+    # no visit up to the end of `period`; such a visit is also its customer's last of its month
+    gone = with_next.next_month.isnull() | (with_next.next_month > with_next.month + lapse_months)
     marked = with_next.mutate(
-        period=(with_next.visit_date.truncate("M") + ibis.interval(months=lapse_months)).cast(
-            "date"
-        ),
-        lost=ibis.ifelse(last_of_month & gone, 1, 0),
+        period=_month_start(with_next.month + lapse_months), lost=ibis.ifelse(gone, 1, 0)
     )
-    if context.subject_column is not None:
-        marked = marked.filter(marked[context.subject_column].notnull())
-        marked = marked.mutate(subject=marked[context.subject_column])
-    return marked
+    return marked.filter(marked.period <= context.last_period)
+
+
+def _group_counts(context: Any, lapse_months: int) -> Any:
+    """Lost customers and visits per period, store and advisor group (a null group too).
+
+    The one pass over the visits: the store's and the groups' rates of a run both add these
+    up, so the plan computes it once (``context.once``).
+    """
+    marked = _marked(context, lapse_months)
+    counts = marked.group_by(["period", *context.scope, "advisor_group"]).aggregate(
+        num=marked.lost.sum(), den=marked.count()
+    )
+    return context.once(counts)
 
 
 def churn_rate(context: Any, lapse_months: int) -> Any:
     """Lost customers / visits of the lapse month, per period (and subject, when asked)."""
-    marked = _marked(context, lapse_months)
-    counts = marked.group_by(context.keys).aggregate(num=marked.lost.sum(), den=marked.count())
-    return counts.filter(counts.period <= context.last_period)
+    if context.subject_column in (None, "advisor_group"):
+        rows = context.with_subject(_group_counts(context, lapse_months), "visits")
+        return rows.group_by(context.keys).aggregate(num=rows.num.sum(), den=rows.den.sum())
+    rows = context.with_subject(_marked(context, lapse_months), "visits")
+    return rows.group_by(context.keys).aggregate(num=rows.lost.sum(), den=rows.count())
 
 
 def lost_customers(context: Any, lapse_months: int) -> Any:
     """The rate's evidence: each lost customer with its deciding (last) visit's date, number
     and advisor group, per period (and subject, when asked).
     """
-    marked = _marked(context, lapse_months)
-    lost = marked.filter((marked.lost == 1) & (marked.period <= context.last_period))
+    marked = context.with_subject(_marked(context, lapse_months), "visits")
+    lost = marked.filter(marked.lost == 1)
     return lost.select(*context.keys, "customer_id", "visit_date", "visit_id", "advisor_group")

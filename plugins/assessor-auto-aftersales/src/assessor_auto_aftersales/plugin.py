@@ -190,6 +190,8 @@ def _service_metrics() -> list[api.MetricSpec]:
             evidence_en="complaints",
             description="complaints of one class dated in the month (no row: none)",
             shows_fraction=False,
+            # a complaint names its team and, when one is responsible, its agent
+            subject_columns=("team", "agent"),
         ),
         api.MetricSpec(
             "complaint_rate",
@@ -202,6 +204,7 @@ def _service_metrics() -> list[api.MetricSpec]:
             evidence_zh="责任投诉",
             evidence_en="complaints",
             description="responsibility complaints dated in the month / tickets opened in it",
+            subject_columns=("team", "agent"),
             **on_tickets,
         ),
     ]
