@@ -57,13 +57,19 @@ def test_bad_input_gets_a_clear_message(path: Path, tmp_path: Path, monkeypatch)
     del scheme, data
 
 
-def test_legacy_encoding_deep_in_a_large_file_names_its_line(tmp_path: Path) -> None:
+def test_an_undecodable_byte_deep_in_a_large_file_names_its_line(tmp_path: Path) -> None:
+    """The header and 3,999 rows are UTF-8 (ASCII); line 4001 holds GB18030 text and a byte
+    (0xFF) that neither encoding has.
+    """
     data = tmp_path / "data"
     shutil.copytree(ACCEPTANCE / "data", data)
     lines = (data / "visits.csv").read_text("utf-8").splitlines()
-    lines[4000] = lines[4000].rsplit(",", 1)[0] + ",业务接待组"
-    (data / "visits.csv").write_bytes(("\n".join(lines) + "\n").encode("gb18030"))
+    lines[4000] = lines[4000].rsplit(",", 1)[0] + ",业务接待组\xff"
+    text = ("\n".join(lines) + "\n").encode("gb18030").replace("\xff".encode("gb18030"), b"\xff")
+    (data / "visits.csv").write_bytes(text)
     outcome = invoke("run", TEMPLATE, "--data", data, "--out", tmp_path / "out")
     assert outcome.exit_code == 1
-    assert "visits.csv:4001: error[E303] visits.csv is not UTF-8 text" in outcome.stderr
+    assert (
+        "visits.csv:4001: error[E303] visits.csv is neither UTF-8 nor GB18030 (GBK) text: line 4001"
+    ) in outcome.stderr
     assert not (tmp_path / "out" / "results.csv").exists()

@@ -432,9 +432,11 @@ def test_a_column_stored_in_its_type_is_used_as_it_is() -> None:
     assert found["paid"].typed == 'CAST(s."paid" AS DECIMAL(38,9))'
     assert found["customer_id"].typed == (
         'CASE WHEN (unicode(s."customer_id") NOT BETWEEN 33 AND 127 '
-        'AND trim(s."customer_id") = \'\') THEN NULL ELSE s."customer_id" END'
+        'AND trim(s."customer_id") = \'\') THEN NULL ELSE trim(s."customer_id") END'
     )
-    assert found["other_date"].typed == 'TRY_CAST(trim(s."other_date") AS DATE)'
+    # ISO dates first, then the other styles (see test_exports.py)
+    iso = 'coalesce(TRY_CAST(trim(s."other_date") AS DATE)'
+    assert found["other_date"].typed.startswith(iso)
     # only the date read from text is checked against what was given
     assert [name for name, r in found.items() if r.given is not None] == ["other_date"]
 
@@ -450,14 +452,18 @@ NAMES = TableSpec(
 )
 
 
-def test_a_text_of_spaces_is_blank_and_other_text_is_kept_as_written(tmp_path: Path) -> None:
-    """Spaces, ideographic spaces (U+3000) and no-break spaces are blank; a tab is not."""
+def test_a_text_of_spaces_is_blank_and_other_text_loses_surrounding_spaces(
+    tmp_path: Path,
+) -> None:
+    """Spaces, ideographic spaces (U+3000) and no-break spaces are blank; a tab is not.
+    A text keeps what stands between its first and last character other than a space.
+    """
     rows = "('张三', ' 甲 '), ('李四', '\u3000\u3000'), ('S1-接待组', ' \u00a0 '), ('王五', '\t')"
     parquet = _parquet(tmp_path / "names.parquet", rows, "name, note")
     connection = duckdb.connect()
     load_tables(connection, [NAMES], {"names": Source(parquet, "parquet")})
     assert connection.execute("SELECT name, note FROM names").fetchall() == [
-        ("张三", " 甲 "),
+        ("张三", "甲"),
         ("李四", None),
         ("S1-接待组", None),
         ("王五", "\t"),

@@ -61,7 +61,21 @@ def _workbook(path: Path) -> Path:
     return path
 
 
+def _mixed_line_endings(folder: Path) -> Path:
+    """The sample CSVs with lines ending in LF, CRLF and CR by turns, as when rows are added
+    to an export by another program.
+    """
+    folder.mkdir()
+    for table in TABLES:
+        lines = (SAMPLE / f"{table}.csv").read_bytes().splitlines()
+        endings = [b"\n", b"\r\n", b"\r"]
+        text = b"".join(line + endings[i % 3] for i, line in enumerate(lines))
+        (folder / f"{table}.csv").write_bytes(text)
+    return folder
+
+
 SOURCES = {
+    "csv with mixed line endings": _mixed_line_endings,
     "parquet": _parquet_folder,
     "duckdb": lambda tmp: _database(tmp.with_suffix(".duckdb")),
     "xlsx": lambda tmp: _workbook(tmp.with_suffix(".xlsx")),
@@ -83,6 +97,21 @@ def expected(tmp_path_factory: pytest.TempPathFactory) -> str:
 def test_every_source_gives_the_same_results(kind: str, expected: str, tmp_path: Path) -> None:
     data = SOURCES[kind](tmp_path / "data")
     assert _results(data, tmp_path / "out") == expected
+
+
+def test_a_bad_value_after_mixed_line_endings_keeps_its_line_number(tmp_path: Path) -> None:
+    data = _mixed_line_endings(tmp_path / "data")
+    path = data / f"{TABLES[0]}.csv"
+    lines = path.read_bytes().replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
+    header = lines[0].decode().split(",")
+    date = next(i for i, name in enumerate(header) if "date" in name or name.endswith("_at"))
+    cells = lines[4].decode().split(",")
+    cells[date] = "not a date"
+    path.write_bytes(path.read_bytes().replace(lines[4], ",".join(cells).encode(), 1))
+    outcome = invoke("run", SCHEME, "--data", data, "--out", tmp_path / "out")
+    assert outcome.exit_code == 1
+    assert f"{path.name}:5" in outcome.stderr, outcome.stderr
+    assert "Traceback" not in outcome.stderr
 
 
 def test_a_workbook_without_a_sheet_names_what_it_has(tmp_path: Path) -> None:
@@ -165,4 +194,26 @@ def test_a_blank_in_a_typed_database_table_is_located_by_table_row_and_column(
     assert (
         f"{data} [kpi_values] (column 'value'): error[E305] data.duckdb, table kpi_values: "
         "row 2: no value in column 'value'"
+    ) in outcome.stderr
+
+
+def test_a_bad_cell_below_a_title_is_located_by_its_sheet_row(tmp_path: Path) -> None:
+    """Title on row 1, a blank row 2, the header on row 3: the second record is row 5."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "kpi_values"
+    sheet.append(["2026年1月 接听率"])
+    sheet.append([])
+    sheet.append([" subject", "period ", "indicator", "value"])
+    sheet.append(["一组", "2026年1月", "接听率", 95.0])
+    sheet.append(["二组", "2026/1", "接听率", "9,5"])
+    sheet.append([None, None, None, None])
+    book.save(tmp_path / "data.xlsx")
+    scheme = tmp_path / "kpi.assess"
+    scheme.write_text(KPI_SCHEME, encoding="utf-8")
+    outcome = invoke("run", scheme, "--data", tmp_path / "data.xlsx", "--out", tmp_path / "o")
+    assert outcome.exit_code == 1
+    assert (
+        f"{tmp_path / 'data.xlsx'} [kpi_values]:5 (column 'value'): error[E303] data.xlsx, "
+        "sheet kpi_values: row 2: cannot read '9,5' in column 'value' as a number"
     ) in outcome.stderr

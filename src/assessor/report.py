@@ -6,7 +6,7 @@ per rule). Built from the outcomes and totals only.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from assessor.results import (
@@ -16,6 +16,7 @@ from assessor.results import (
     by_subject,
     format_amount,
     summarise_money,
+    write_files_atomically,
 )
 
 FORMATS = ("csv", "html", "md", "xlsx")
@@ -65,22 +66,27 @@ def write_report(
     totals: Sequence[Total],
     language: str,
 ) -> Path | None:
-    """Write ``report.md`` or ``report.xlsx`` into ``out``; csv is results.csv itself."""
+    """Write ``report.md``, ``report.html`` or ``report.xlsx`` into ``out``; csv is
+    results.csv itself. Written to a temporary name and renamed: an interrupted run leaves
+    no half-written report, and the last one as it was.
+    """
     if form == "md":
-        path = out / "report.md"
-        path.write_text(markdown(title, outcomes, totals, language), encoding="utf-8")
-        return path
+        text = markdown(title, outcomes, totals, language)
+        return _write(out, "report.md", lambda path: path.write_text(text, encoding="utf-8"))
     if form == "xlsx":
-        path = out / "report.xlsx"
-        workbook(outcomes, totals, language).save(path)
-        return path
+        book = workbook(outcomes, totals, language)
+        return _write(out, "report.xlsx", book.save)
     if form == "html":
         from assessor.report_html import page
 
-        path = out / "report.html"
-        path.write_text(page(title, outcomes, totals, language), encoding="utf-8")
-        return path
+        text = page(title, outcomes, totals, language)
+        return _write(out, "report.html", lambda path: path.write_text(text, encoding="utf-8"))
     return None
+
+
+def _write(out: Path, name: str, write: Callable[[Path], object]) -> Path:
+    write_files_atomically(out, {name: write})
+    return out / name
 
 
 def _reasons(outcomes: Iterable[Outcome]) -> str:

@@ -8,6 +8,7 @@ rounding happens here, for display, never before a comparison.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import os
@@ -185,6 +186,8 @@ def _unit(expr: m.Expr | None) -> Unit:
     return expr.unit if expr is not None else Unit.NUMBER
 
 
+# many outcomes show the same value (a store's rate beside each of its groups)
+@functools.lru_cache(maxsize=4096)
 def format_value(value: Fraction | None, unit: Unit) -> str:
     """Rates in percent with 4 decimals, other values to 4 decimals (whole numbers as they
     are), rounded half-up; '' when n/a.
@@ -554,9 +557,15 @@ def _with_store(columns: tuple[str, ...], rows: list[Outcome] | list[Total]) -> 
 
 def _csv(columns: tuple[str, ...], records: Iterable[Mapping[str, str]]) -> str:
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(records)
+    plain = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+    # Python 3.11 quotes a field holding a line feed but not one holding a lone carriage
+    # return (a subject's name may), which readers take for the end of the row: a row with
+    # one is written with every field quoted
+    quoted = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n", quoting=csv.QUOTE_ALL)
+    plain.writeheader()
+    for record in records:
+        writer = quoted if any("\r" in value for value in record.values()) else plain
+        writer.writerow(record)
     return buffer.getvalue()
 
 
@@ -566,18 +575,36 @@ def manifest_json(manifest: Mapping[str, Any]) -> str:
 
 
 def write_atomically(folder: Path, files: Mapping[str, str]) -> None:
-    """Write every file to a temporary name, then rename: no half-written output is left."""
+    """Write every file to a temporary name, then rename: no half-written output is left.
+
+    Every file is written before any is renamed, so a failure while writing (a full disk, an
+    interrupted run) leaves the folder's earlier outputs as they were.
+    """
+    write_files_atomically(
+        folder, {name: functools.partial(_write_text, text) for name, text in files.items()}
+    )
+
+
+def write_files_atomically(folder: Path, writers: Mapping[str, Callable[[Path], None]]) -> None:
+    """Like ``write_atomically``, for files of any kind: each writer writes its file to the
+    path it is given (a temporary name in ``folder``, renamed once all are written).
+    """
     folder.mkdir(parents=True, exist_ok=True)
     staged = []
     try:
-        for name, text in files.items():
+        for name, write in writers.items():
             handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
-            with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-                out.write(text)
+            os.close(handle)
             staged.append((temporary, folder / name))
+            write(Path(temporary))
         for temporary, final in staged:
             os.replace(temporary, final)
     finally:
         for temporary, _ in staged:
             if os.path.exists(temporary):
                 os.unlink(temporary)
+
+
+def _write_text(text: str, path: Path) -> None:
+    with path.open("w", encoding="utf-8", newline="") as out:
+        out.write(text)

@@ -16,6 +16,7 @@ or the rejects file; the bad rows are then deleted from the table.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -23,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from assessor.errors import Diagnostic
+from assessor.errors import Diagnostic, fail
 from assessor.model.registry import ColumnSpec, RowRule, TableSpec
 
 if TYPE_CHECKING:
@@ -37,6 +38,7 @@ _SQL_TYPES = {
     "decimal": "DECIMAL(38,9)",
     "month": "DATE",
 }
+_DEC = "DECIMAL(38,9)"
 _IBIS_TYPES = {
     "integer": "int64",
     "text": "string",
@@ -45,12 +47,21 @@ _IBIS_TYPES = {
     "decimal": "decimal(38, 9)",
     "month": "date",
 }
-# 2026-03 or any date (2026-03-15): the first day of that month
-_MONTH = (
-    "CASE WHEN regexp_full_match(trim({x}), '\\d{{4}}-\\d{{1,2}}') "
-    "THEN CAST(try_strptime(trim({x}) || '-01', '%Y-%m-%d') AS DATE) "
-    "ELSE CAST(date_trunc('month', try_cast(trim({x}) AS DATE)) AS DATE) END"
-)
+# The date styles read besides ISO and 2015/8/1, which the engine's own cast reads (see
+# docs/language.md, "Input data"): 2015.8.1 and 2015年8月1日, rewritten as 2015-8-1.
+_OTHER_DATE = "\\d{4}(\\.\\d{1,2}\\.\\d{1,2}|年\\d{1,2}月\\d{1,2}日)"
+_OTHER_TIME = _OTHER_DATE + "(\\s*\\d{1,2}:\\d{2}(:\\d{2})?)?"
+# day and month first (8/1/2015, 1.8.15): which is the day cannot be told, so never read
+AMBIGUOUS_DATE = "\\d{1,2}[-/.]\\d{1,2}[-/.]\\d{2,4}([ T].*)?"
+# Excel's day numbers (42217 is 2015-08-01): five digits, read in workbook cells only
+_SERIAL = "\\d{5}"
+_EXCEL_EPOCH = "DATE '1899-12-30'"
+# months: 2026-03, 2026/3 or 2026年3月 (or any date, for its month)
+_MONTH_TEXT = "\\d{4}[-/]\\d{1,2}"
+_MONTH_WORDS = "\\d{4}年\\d{1,2}月"
+# 1,234,567.5: groups of three digits (1,23 is no number: a decimal comma is not guessed)
+_GROUPED = "[+-]?\\d{1,3}(,\\d{3})+"
+_PERCENT = "[+-]?(\\d{1,3}(,\\d{3})+|\\d+)(\\.\\d+)?%"
 # Source types whose every value converts exactly into a declared type (no check needed).
 # Any other type is read as text, where an unfit value is reported, as from a CSV file:
 # unsigned 64-bit integers may not fit BIGINT; floats are read as the text a person sees
@@ -71,12 +82,22 @@ _TYPE_WORDS = {
     "month": "a month",
 }
 _TYPE_HINTS = {
-    "date": "write dates as YYYY-MM-DD, e.g. 2015-08-01",
-    "timestamp": "write times as YYYY-MM-DD HH:MM:SS, e.g. 2026-01-05 09:30:00",
-    "integer": "this column holds whole numbers",
-    "decimal": "this column holds numbers, such as 8.5, without units or thousands separators",
-    "month": "write months as YYYY-MM (e.g. 2026-03) or as a date (2026-03-01)",
+    "date": "write dates as YYYY-MM-DD (e.g. 2015-08-01), 2015/8/1, 2015.8.1 or 2015年8月1日",
+    "timestamp": "write times as YYYY-MM-DD HH:MM:SS, e.g. 2026-01-05 09:30:00 (the date in "
+    "any style a date column reads)",
+    "integer": "this column holds whole numbers, such as 12 or 1,234",
+    "decimal": "this column holds numbers, such as 8.5 or 1,234.5, without units",
+    "month": "write months as YYYY-MM (e.g. 2026-03), 2026/3, 2026年3月 or as a date",
 }
+_PERCENT_HINTS = {
+    True: "this column holds shares, such as 12.5% or 0.125 (thousands separators allowed)",
+    False: "this column holds plain numbers: write 95, not 95% (a percent sign is read only in "
+    "columns of shares)",
+}
+_AMBIGUOUS_HINT = (
+    "the day and the month cannot be told apart in 8/1/2015; write the year first, "
+    "e.g. 2015-08-01 (format the column as yyyy-mm-dd in Excel before exporting)"
+)
 # how many bad rows a stopped run lists
 SHOWN = 10
 _REJECTS = "assessor_rejects"
@@ -123,29 +144,109 @@ def sql_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def blank_text(text: str) -> str:
+def blank_text(text: str, dialect: str = "duckdb") -> str:
     """SQL: a text that is not null is empty or only spaces.
 
-    ``trim`` removes Unicode spaces (also U+3000, the ideographic space), but only the space
-    among ASCII characters; so a text that starts with any other printable ASCII character
-    is not blank, and most values skip ``trim``, which copies the text.
+    DuckDB: ``trim`` removes Unicode spaces (also U+3000, the ideographic space), but only the
+    space among ASCII characters; so a text that starts with any other printable ASCII
+    character is not blank, and most values skip ``trim``, which copies the text.
+    PostgreSQL (``dialect="postgres"``): its ``trim`` removes the ASCII space only, so a text
+    is blank when it holds no character other than a space (ASCII, no-break or ideographic).
     """
+    if dialect == "postgres":
+        return f"({text} !~ '[^[:space:]\u00a0\u3000]')"
     return f"(unicode({text}) NOT BETWEEN 33 AND 127 AND trim({text}) = '')"
 
 
-def typed_value(column: ColumnSpec, text: str) -> str:
-    """SQL turning a text value into the column's type; null when it cannot be read."""
-    if column.type == "month":
-        return _MONTH.format(x=text)
+def typed_value(column: ColumnSpec, text: str, serials: bool = False) -> str:
+    """SQL turning a text value into the column's type; null when it cannot be read.
+
+    Texts lose their leading and trailing spaces. ``serials``: a date may be given as Excel's
+    day number (the value came from a workbook cell).
+    """
     if column.type == "text":
-        return f"CASE WHEN {blank_text(text)} THEN NULL ELSE {text} END"
-    if column.type == "integer":
-        # a cast would round 1.5 to 2; a whole number is only digits
-        return (
-            f"CASE WHEN regexp_full_match(trim({text}), '[+-]?\\d+') "
-            f"THEN TRY_CAST(trim({text}) AS BIGINT) END"
+        return f"CASE WHEN {blank_text(text)} THEN NULL ELSE trim({text}) END"
+    value = f"trim({text})"
+    readers = {
+        "integer": _integer,
+        "decimal": _decimal,
+        "date": _date,
+        "timestamp": _timestamp,
+        "month": _month,
+    }
+    return readers[column.type](column, value, serials)
+
+
+def _matches(value: str, pattern: str) -> str:
+    return f"regexp_full_match({value}, {sql_literal(pattern)})"
+
+
+def _integer(column: ColumnSpec, value: str, serials: bool) -> str:
+    # a cast would round 1.5 to 2; a whole number is only digits (in groups of three)
+    return (
+        f"CASE WHEN {_matches(value, '[+-]?[0-9]+')} THEN TRY_CAST({value} AS BIGINT) "
+        f"WHEN {_matches(value, _GROUPED)} THEN TRY_CAST(replace({value}, ',', '') AS BIGINT) END"
+    )
+
+
+def _decimal(column: ColumnSpec, value: str, serials: bool) -> str:
+    """Plain numbers, numbers with thousands separators, and (in a column of shares only)
+    percentages: 12.5% is 0.125, exactly.
+    """
+    grouped = _GROUPED + "(\\.\\d+)?"
+    others = [f"WHEN {_matches(value, grouped)} THEN TRY_CAST(replace({value}, ',', '') AS {_DEC})"]
+    if accepts_percent(column):
+        # a percentage has two more decimals than the column keeps; DECIMAL division would
+        # give a double, so the value is multiplied by 0.01
+        share = f"TRY_CAST(replace(rtrim({value}, '%'), ',', '') AS DECIMAL(38,11)) * 0.01"
+        others.append(f"WHEN {_matches(value, _PERCENT)} THEN CAST({share} AS {_DEC})")
+    return f"coalesce(TRY_CAST({value} AS {_DEC}), CASE {' '.join(others)} END)"
+
+
+def accepts_percent(column: ColumnSpec) -> bool:
+    """Whether a column reads 12.5% as 0.125: a decimal column of shares (unit ratio). In any
+    other column a percent sign is unreadable: 95% in a column of plain numbers (where 95
+    means 95%) would be read 100 times too small.
+    """
+    from assessor.model.units import Unit
+
+    return column.type == "decimal" and column.unit == Unit.RATIO
+
+
+def _date(column: ColumnSpec, value: str, serials: bool) -> str:
+    """ISO dates and 2015/8/1 (the engine's cast), 2015.8.1 and 2015年8月1日, and in a
+    workbook Excel's day numbers.
+    """
+    other = f"TRY_CAST(rtrim(regexp_replace({value}, '[.年月]', '-', 'g'), '日') AS DATE)"
+    cases = [f"WHEN {_matches(value, _OTHER_DATE)} THEN {other}"]
+    if serials:
+        cases.append(
+            f"WHEN {_matches(value, _SERIAL)} THEN {_EXCEL_EPOCH} + CAST({value} AS INTEGER)"
         )
-    return f"TRY_CAST(trim({text}) AS {_SQL_TYPES[column.type]})"
+    return f"coalesce(TRY_CAST({value} AS DATE), CASE {' '.join(cases)} END)"
+
+
+def _timestamp(column: ColumnSpec, value: str, serials: bool) -> str:
+    """A date in any style ``_date`` reads (Excel's day numbers aside), then a time or none."""
+    other = (
+        f"TRY_CAST(trim(regexp_replace(regexp_replace({value}, '[.年月]', '-', 'g'), "
+        f"'日', ' ')) AS TIMESTAMP)"
+    )
+    return (
+        f"coalesce(TRY_CAST({value} AS TIMESTAMP), "
+        f"CASE WHEN {_matches(value, _OTHER_TIME)} THEN {other} END)"
+    )
+
+
+def _month(column: ColumnSpec, value: str, serials: bool) -> str:
+    """2026-03, 2026/3 or 2026年3月; or any date, for the first day of its month."""
+    month = f"regexp_replace(regexp_replace({value}, '[/年]', '-'), '月', '')"
+    day = _date(column, value, serials)
+    return (
+        f"CASE WHEN {_matches(value, _MONTH_TEXT)} OR {_matches(value, _MONTH_WORDS)} "
+        f"THEN CAST(try_strptime({month} || '-01', '%Y-%m-%d') AS DATE) "
+        f"ELSE CAST(date_trunc('month', {day}) AS DATE) END"
+    )
 
 
 def fits(column: ColumnSpec, source_type: str) -> bool:
@@ -200,6 +301,8 @@ class Reading:
     typed: str
     given: str | None = None
     text: bool = True
+    # the SQL dialect of the conditions: duckdb, or postgres for tables read in place there
+    dialect: str = "duckdb"
 
     @property
     def name(self) -> str:
@@ -219,7 +322,7 @@ class Reading:
             return f"{self.name} IS NULL"
         if not self.text:
             return f"{self.given_name} IS NULL"
-        return f"({self.given_name} IS NULL OR {blank_text(self.given_name)})"
+        return f"({self.given_name} IS NULL OR {blank_text(self.given_name, self.dialect)})"
 
     @property
     def unreadable(self) -> str | None:
@@ -234,8 +337,12 @@ class Reading:
         return self.given_name if self.text else f"CAST({self.given_name} AS VARCHAR)"
 
 
-def readings(spec: TableSpec, types: Mapping[str, str]) -> tuple[Reading, ...]:
-    """How each declared column is read, given the source's SQL type of each."""
+def readings(
+    spec: TableSpec, types: Mapping[str, str], serials: bool = False
+) -> tuple[Reading, ...]:
+    """How each declared column is read, given the source's SQL type of each. ``serials``:
+    text dates may be Excel's day numbers (the source is a workbook).
+    """
     found = []
     for index, column in enumerate(spec.columns):
         value = f"s.{quoted(column.name)}"
@@ -247,7 +354,7 @@ def readings(spec: TableSpec, types: Mapping[str, str]) -> tuple[Reading, ...]:
             continue
         text = value if source_type == "VARCHAR" else f"CAST({value} AS VARCHAR)"
         given = None if column.type == "text" else text
-        found.append(Reading(column, index, typed_value(column, text), given))
+        found.append(Reading(column, index, typed_value(column, text, serials), given))
     return tuple(found)
 
 
@@ -285,9 +392,17 @@ class TableCheck:
     rules: tuple[RowRule, ...] = ()
 
     @classmethod
-    def of(cls, spec: TableSpec, types: Mapping[str, str], rules: Sequence[RowRule]) -> TableCheck:
-        """The checks of a table read from a source with these column types."""
-        return cls(spec, readings(spec, types), tuple(rules))
+    def of(
+        cls,
+        spec: TableSpec,
+        types: Mapping[str, str],
+        rules: Sequence[RowRule],
+        serials: bool = False,
+    ) -> TableCheck:
+        """The checks of a table read from a source with these column types (``serials``:
+        see ``readings``).
+        """
+        return cls(spec, readings(spec, types, serials), tuple(rules))
 
     @property
     def typed_only(self) -> bool:
@@ -299,8 +414,8 @@ class TableCheck:
         """Types, blanks, ranges and choices per column, then the rules."""
         found: list[Check] = []
         for reading in self.readings:
-            found.extend(_column_checks(reading))
-        found.extend(_rule_check(rule, k) for k, rule in enumerate(self.rules))
+            found.extend(column_checks(reading))
+        found.extend(rule_check(rule, k) for k, rule in enumerate(self.rules))
         return found
 
     def typed_columns(self) -> str:
@@ -324,24 +439,39 @@ class TableCheck:
         """The typed stage with a flag per rule that a row breaks. Rules are written in Ibis
         over the typed columns, so Ibis compiles this part.
         """
-        if not self.rules:
-            return f"SELECT * FROM {quoted(_stage_name(self.spec))}"
-        import ibis
-
-        # Ibis only passes the values as given through, so their type does not matter here
-        schema = {
-            **({"_row": "int64"} if numbered else {}),
-            **ibis_schema(self.spec),
-            **{f"__given_{r.index}": "string" for r in self.readings if r.given is not None},
-        }
-        table = ibis.table(schema, name=_stage_name(self.spec))
-        flags = {
-            f"__rule_{k}": ~rule.holds(table).fill_null(True) for k, rule in enumerate(self.rules)
-        }
-        return ibis.to_sql(table.mutate(**flags), dialect="duckdb")
+        return flag_rules(self, {"_row": "int64"} if numbered else {}, "duckdb")
 
 
-def _column_checks(reading: Reading) -> list[Check]:
+def stage_name(spec: TableSpec) -> str:
+    """The name of a table's check stage (a common table expression), which rules read."""
+    return _stage_name(spec)
+
+
+def flag_rules(table: TableCheck, extra: Mapping[str, str], dialect: str) -> str:
+    """SQL: the check stage (``stage_name``) with a flag per rule that a row breaks. Rules
+    are written in Ibis over the typed columns, so Ibis compiles this part, for DuckDB or
+    PostgreSQL. ``extra`` names the stage's other columns before the typed ones (the row's
+    number or key) and their Ibis types.
+    """
+    if not table.rules:
+        return f"SELECT * FROM {quoted(_stage_name(table.spec))}"
+    import ibis
+
+    # Ibis only passes the values as given through, so their type does not matter here
+    schema = {
+        **extra,
+        **ibis_schema(table.spec),
+        **{f"__given_{r.index}": "string" for r in table.readings if r.given is not None},
+    }
+    stage = ibis.table(schema, name=_stage_name(table.spec))
+    flags = {
+        f"__rule_{k}": ~rule.holds(stage).fill_null(True) for k, rule in enumerate(table.rules)
+    }
+    return ibis.to_sql(stage.mutate(**flags), dialect=dialect)
+
+
+def column_checks(reading: Reading) -> list[Check]:
+    """How one column's values can be bad: blank, unreadable, out of range, not a choice."""
     column, value = reading.column, reading.name
     found = []
     if column.required:
@@ -349,12 +479,7 @@ def _column_checks(reading: Reading) -> list[Check]:
         hint = f"fill in {column.label_en} ({column.label_zh}) or remove the row"
         found.append(Check(column.name, "E305", reading.blank, problem, hint))
     if reading.unreadable is not None:
-        problem = (
-            f"'cannot read ' || {_quoted_text(reading.shown)} || "
-            f"{sql_literal(f' in column {column.name!r} as {_TYPE_WORDS[column.type]}')}"
-        )
-        hint = _TYPE_HINTS[column.type]
-        found.append(Check(column.name, "E303", reading.unreadable, problem, hint))
+        found.extend(_unreadable_checks(reading))
     limits = [
         f"{value} {op} {bound}"
         for op, bound in (("<", column.minimum), (">", column.maximum))
@@ -384,12 +509,35 @@ def _column_checks(reading: Reading) -> list[Check]:
     return found
 
 
+def _unreadable_checks(reading: Reading) -> list[Check]:
+    """A value given but not read: E303, or E313 for a date whose day and month cannot be
+    told apart (read by DuckDB only; PostgreSQL reads ISO dates).
+    """
+    column, unreadable = reading.column, str(reading.unreadable)
+    problem = (
+        f"'cannot read ' || {_quoted_text(reading.shown)} || "
+        f"{sql_literal(f' in column {column.name!r} as {_TYPE_WORDS[column.type]}')}"
+    )
+    hint = _TYPE_HINTS[column.type]
+    if column.type == "decimal":
+        hint = _PERCENT_HINTS[accepts_percent(column)]
+    dated = column.type in ("date", "timestamp", "month")
+    if not (dated and reading.text and reading.dialect == "duckdb"):
+        return [Check(column.name, "E303", unreadable, problem, hint)]
+    ambiguous = _matches(f"trim({reading.given_name})", AMBIGUOUS_DATE)
+    said = f"{problem} || ': is it the day or the month first?'"
+    return [
+        Check(column.name, "E303", f"{unreadable} AND NOT {ambiguous}", problem, hint),
+        Check(column.name, "E313", f"{unreadable} AND {ambiguous}", said, _AMBIGUOUS_HINT),
+    ]
+
+
 def _quoted_text(value: str) -> str:
     """SQL showing a text value in quotes, as in 'repairs'."""
     return f"'''' || {value} || ''''"
 
 
-def _rule_check(rule: RowRule, index: int) -> Check:
+def rule_check(rule: RowRule, index: int) -> Check:
     """A rule's check reads its flag (see ``TableCheck.stage``) and shows the values compared,
     e.g. ``opened_at=2026-01-07 10:00:00, resolved_at=…`` (blank when there is none).
     """
@@ -451,6 +599,24 @@ def create_table(connection: Any, table: TableCheck, relation: str) -> int:
     return created[0][0]
 
 
+def create_view(connection: Any, table: TableCheck, relation: str) -> int:
+    """Make the input table a view of ``relation``'s rows, typed: for a typed source read in
+    place, whose rows then stay in the file (a copy of 10M visits would hold 0.5 GB); how many
+    rows it has.
+    """
+    name = quoted(table.spec.name)
+    query(
+        connection,
+        f"CREATE OR REPLACE VIEW {name} AS SELECT {table.typed_columns()} FROM {relation} AS s",
+    )
+    return query(connection, f"SELECT count(*) FROM {name}")[0][0]
+
+
+def drop_view(connection: Any, name: str) -> None:
+    """Drop an input table's view (before a table of that name replaces it)."""
+    query(connection, f"DROP VIEW IF EXISTS {quoted(name)}")
+
+
 def delete_bad_rows(connection: Any, spec: TableSpec) -> int:
     """Delete the bad rows (``find_bad_rows``) from the input table; how many there were.
 
@@ -477,18 +643,41 @@ def diagnostics(connection: Any, spec: TableSpec, source: Source, bad: int) -> l
         )
         for row, column, code, problem, hint in shown
     ]
-    listed = len({row for row, *_ in shown})
-    if bad > listed:
-        found.append(
-            Diagnostic(
-                found[-1].code,
-                f"{source.name}: {bad} rows break the table's rules in all; "
-                f"the first {listed} are listed",
-                source.location(),
-                "with --rejects FILE the run writes every bad row to FILE and goes on without them",
-            )
+    return with_count(found, len({row for row, *_ in shown}), bad, source)
+
+
+def with_count(
+    found: list[Diagnostic], listed: int, bad: int, source: Any, rejects: str = ""
+) -> list[Diagnostic]:
+    """The diagnostics of the first ``listed`` bad rows and, when there are more, one saying
+    how many there are in all. ``rejects`` adds to what the hint says ``--rejects`` does.
+    """
+    if bad <= listed:
+        return found
+    total = Diagnostic(
+        found[-1].code,
+        f"{source.name}: {bad} rows break the table's rules in all; the first {listed} are listed",
+        source.location(),
+        "with --rejects FILE the run writes every bad row to FILE and goes on without them"
+        + rejects,
+    )
+    return [*found, total]
+
+
+def require_rows(
+    spec: TableSpec, source: Any, read: int, used: int, hint: str, named: str = ""
+) -> None:
+    """E304 when no row of the table is left to use (and it may not be empty); ``named``
+    follows the table's name (where it is, when no file says so).
+    """
+    if used == 0 and not (spec.may_be_empty and read == 0):
+        fail(
+            "E304",
+            f"input table {spec.name!r}{named} has no rows"
+            + (f" left: all {read} broke its rules (see the rejects file)" if read else ""),
+            source.location(),
+            hint,
         )
-    return found
 
 
 def start_rejects(connection: Any) -> None:
@@ -520,13 +709,20 @@ def add_rejects(connection: Any, spec: TableSpec, source: Source, relation: str)
 
 
 def write_rejects(connection: Any, path: Path) -> None:
-    """Write the rejected rows of every table (``add_rejects``) to a CSV file."""
+    """Write the rejected rows of every table (``add_rejects``) to a CSV file: to a
+    temporary name beside it, then renamed, so no half-written list is left.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    query(
-        connection,
-        f'COPY (SELECT * FROM {_REJECTS} ORDER BY "table", "row") TO '
-        f"{sql_literal(str(path))} (HEADER, DELIMITER ',')",
-    )
+    temporary = path.with_name(f".{path.name}.tmp")
+    try:
+        query(
+            connection,
+            f'COPY (SELECT * FROM {_REJECTS} ORDER BY "table", "row") TO '
+            f"{sql_literal(str(temporary))} (HEADER, DELIMITER ',', FORMAT csv)",
+        )
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def drop_table(connection: Any, name: str) -> None:

@@ -1,16 +1,29 @@
 """Where each input table's rows come from, and how the engine reads them.
 
 ``--data`` is a folder with one file per table (``visits.csv`` or ``visits.parquet``), an
-XLSX workbook with one sheet per table (the sheet named after the table, the header in its
-first row), or a DuckDB database file with one table per input. A Parquet file or a database
-table is read in place, each column in its stored type; a CSV file or a sheet is text, copied
-once into a raw table. Either way ``data.rows`` then types and checks the declared columns.
+XLSX workbook with one sheet per table (the sheet named after the table; its header is the
+first row holding every declared column, so title lines above it are skipped), or a DuckDB
+database file with one table per input. A Parquet file or a database table is read in place,
+each column in its stored type; a CSV file or a sheet is text, copied once into a raw table.
+Either way ``data.rows`` then types and checks the declared columns.
+
+A CSV file is UTF-8 (with or without a byte order mark) or GB18030, which includes GBK, the
+encoding Chinese Excel saves in: a file that is valid UTF-8 is read as UTF-8, any other one
+as GB18030 if it decodes as that. ``assessor.yaml`` may declare a table's encoding instead.
+The engine reads UTF-8 only, so another encoding is decoded in chunks into a temporary UTF-8
+file, which the engine then reads.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
-from collections.abc import Iterable, Mapping
+import io
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +34,15 @@ from assessor.errors import AssessorError, DataLocation, Diagnostic, fail
 from assessor.model.registry import TableSpec
 
 _FILE_SUFFIXES = (".csv", ".parquet")
+# the encodings a CSV file is read in without a declaration, in this order
+UTF8 = "utf-8"
+GB18030 = "gb18030"
+AUTO = "auto"
+# GBK and GB2312 are subsets of GB18030, which also has the characters Windows adds to them
+_GB_NAMES = frozenset({"gbk", "gb2312", "cp936", "ms936", "gb18030", "euc_cn"})
+_CHUNK = 1 << 20
+# how many rows of a sheet may stand above its header (titles, notes, blank rows)
+HEADER_ROWS = 20
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 DATABASE_SUFFIXES = (".duckdb", ".db")
 
@@ -36,6 +58,10 @@ class Source:
     part: str | None = None
     # the company's own name of a declared column, where it differs: (declared, own)
     renames: tuple[tuple[str, str], ...] = ()
+    # a CSV file's encoding as declared in assessor.yaml (a Python codec name), or auto
+    encoding: str = AUTO
+    # the line (sheet row) of the header: a sheet may have titles above it
+    header_line: int = 1
 
     def column(self, declared: str) -> str:
         """The source's name of a declared column."""
@@ -50,8 +76,10 @@ class Source:
         return f"{self.path.name}, {word} {self.part}"
 
     def line(self, row: int) -> int | None:
-        """The line (or sheet row) of a data row counted from 0; the header is line 1."""
-        return row + 2 if self.kind in ("csv", "xlsx") else None
+        """The line (or sheet row) of a data row counted from 0; the header is line
+        ``header_line`` (1 but in a sheet with titles above its header).
+        """
+        return row + self.header_line + 1 if self.kind in ("csv", "xlsx") else None
 
     def location(self, row: int | None = None, column: str | None = None) -> DataLocation:
         """A place in the source, for a diagnostic."""
@@ -60,16 +88,24 @@ class Source:
 
 
 def find_sources(
-    specs: Iterable[TableSpec], data: Path, renames: Mapping[str, Mapping[str, str]] | None = None
+    specs: Iterable[TableSpec],
+    data: Path,
+    renames: Mapping[str, Mapping[str, str]] | None = None,
+    encodings: Mapping[str, str] | None = None,
 ) -> dict[str, Source]:
     """The source of every table, or one error listing every table without one.
 
-    ``renames`` gives, per table, the company's own names of declared columns.
+    ``renames`` gives, per table, the company's own names of declared columns; ``encodings``
+    the declared encoding of a table's CSV file (``auto``, the default: detected).
     """
     specs = list(specs)
     found = _find_sources(specs, data)
     return {
-        name: attrs.evolve(source, renames=tuple(sorted((renames or {}).get(name, {}).items())))
+        name: attrs.evolve(
+            source,
+            renames=tuple(sorted((renames or {}).get(name, {}).items())),
+            encoding=(encodings or {}).get(name, AUTO),
+        )
         for name, source in found.items()
     }
 
@@ -152,6 +188,8 @@ class Stage:
     relation: str
     types: Mapping[str, str]
     table: str | None = None
+    # the source as opened: where its header was found
+    source: Source | None = None
 
 
 def open_source(connection: Any, spec: TableSpec, source: Source) -> Stage:
@@ -179,7 +217,7 @@ def numbered(connection: Any, spec: TableSpec, stage: Stage) -> Stage:
         return stage
     name = raw_name(spec)
     query(connection, f"CREATE OR REPLACE TABLE {quoted(name)} AS SELECT * FROM {stage.relation}")
-    return Stage(quoted(name), stage.types, name)
+    return Stage(quoted(name), stage.types, name, stage.source)
 
 
 def close_stage(connection: Any, stage: Stage) -> None:
@@ -195,7 +233,7 @@ def _require_columns(spec: TableSpec, source: Source, header: list[str]) -> None
     if missing:
         location = source.location()
         if source.kind in ("csv", "xlsx"):
-            location = attrs.evolve(location, row=1)
+            location = attrs.evolve(location, row=source.header_line)
         fail(
             "E302",
             f"{source.name} has no column {', '.join(repr(c) for c in missing)}",
@@ -209,43 +247,161 @@ def _require_columns(spec: TableSpec, source: Source, header: list[str]) -> None
 
 
 def _csv_header(path: Path) -> list[str]:
+    """The header of a UTF-8 file, its first line (a byte order mark is no part of its first
+    name). Only that line is decoded: a later one may be in another encoding.
+    """
+    with path.open("rb") as handle:
+        start = handle.read(_CHUNK)
+    # a line may end in CR alone (Excel for Mac), where readline would take the whole file
+    first = re.split(rb"\r\n?|\n", start, maxsplit=1)[0]
+    return next(csv.reader([first.decode("utf-8-sig")]), [])
+
+
+def _load_csv(connection: Any, spec: TableSpec, source: Source) -> Stage:
+    """A CSV file's declared columns as text, in a raw table: read by the engine, from a
+    UTF-8 copy when the file is in another encoding.
+    """
+    encoding = _declared_encoding(source.encoding)
+    if encoding == AUTO:
+        encoding = UTF8 if _utf8_start(source.path) else GB18030
+    if encoding != UTF8:
+        with _utf8_copy(source, encoding) as copy:
+            return _read_csv(connection, spec, source, copy, encoding)
     try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            return next(csv.reader(handle), [])
+        stage = _read_csv(connection, spec, source, source.path, encoding)
+    except _MixedLineEndings:
+        # lines appended by another program: a copy with one line ending throughout
+        with _utf8_copy(source, encoding) as copy:
+            return _read_csv(connection, spec, source, copy, encoding)
+    if stage is not None:
+        return stage
+    # UTF-8 in its first MiB only: GB18030 if the whole file decodes as that
+    with _utf8_copy(source, GB18030) as copy:
+        return _read_csv(connection, spec, source, copy, GB18030)
+
+
+def _declared_encoding(name: str) -> str:
+    """A declared encoding as the reader uses it: every GB name is read as GB18030."""
+    if name == AUTO:
+        return AUTO
+    canonical = codecs.lookup(name).name
+    if canonical in ("utf-8", "utf-8-sig"):
+        return UTF8
+    return GB18030 if canonical in _GB_NAMES or name.lower() in _GB_NAMES else canonical
+
+
+def _utf8_start(path: Path) -> bool:
+    """Whether the file's first MiB is UTF-8. A GBK file is then told at once, rather than
+    after the engine has read (and refused) each of its lines.
+    """
+    with path.open("rb") as handle:
+        start = handle.read(_CHUNK)
+    try:
+        # not final: the chunk may end inside a character
+        codecs.getincrementaldecoder(UTF8)("strict").decode(start)
     except UnicodeDecodeError:
-        _not_utf8(path, _first_undecodable_line(path))
+        return False
+    return True
 
 
-def _not_utf8(path: Path, line: int | None) -> None:
+@contextmanager
+def _utf8_copy(source: Source, encoding: str) -> Iterator[Path]:
+    """A temporary UTF-8 copy of a file, decoded in chunks (the file may be larger than
+    memory), each line ending as a newline; removed when the block ends. A byte sequence that
+    does not decode stops the run, naming its line.
+    """
+    handle, name = tempfile.mkstemp(prefix="assessor-", suffix=".csv")
+    copy = Path(name)
+    try:
+        try:
+            _transcode(source.path, handle, encoding)
+        except UnicodeDecodeError:
+            _undecodable(source, encoding)
+        yield copy
+    finally:
+        copy.unlink(missing_ok=True)
+
+
+def _transcode(path: Path, handle: int, encoding: str) -> None:
+    """Decode ``path`` chunk by chunk into the open file ``handle``, as UTF-8; CRLF and CR
+    become LF (the engine's reader refuses a file that mixes them), so lines keep their numbers.
+    """
+    decoder = io.IncrementalNewlineDecoder(
+        codecs.getincrementaldecoder(encoding)("strict"), translate=True
+    )
+    with path.open("rb") as raw, os.fdopen(handle, "w", encoding=UTF8, newline="") as out:
+        while chunk := raw.read(_CHUNK):
+            out.write(decoder.decode(chunk))
+        out.write(decoder.decode(b"", final=True))
+
+
+def _undecodable(source: Source, encoding: str) -> None:
+    declared = source.encoding != AUTO
+    tried = (encoding,) if declared else (UTF8, GB18030)
+    line = _first_undecodable_line(source.path, tried)
+    if declared:
+        what = f"is not {'GB18030 (GBK)' if encoding == GB18030 else encoding} text"
+    elif line is None:  # each line is one or the other, the file is neither
+        line = _first_undecodable_line(source.path, (GB18030,))
+        what = "mixes UTF-8 and GB18030 (GBK) text"
+    else:
+        what = "is neither UTF-8 nor GB18030 (GBK) text"
     fail(
         "E303",
-        f"{path.name} is not UTF-8 text",
-        DataLocation(str(path), line),
-        "save the file as CSV UTF-8 (Excel: 另存为 > CSV UTF-8); GBK files are read in a "
-        "later version",
+        f"{source.name} {what}: line {line} holds bytes that are no character",
+        DataLocation(str(source.path), line),
+        "save the file as CSV UTF-8 (Excel: 另存为 > CSV UTF-8)"
+        + ("; or correct its encoding in assessor.yaml" if declared else ""),
     )
 
 
-def _first_undecodable_line(path: Path) -> int | None:
-    """Only on the error path: the first line that is not valid UTF-8."""
+def _not_utf8(source: Source, line: int | None) -> None:
+    fail(
+        "E303",
+        f"{source.name} is not UTF-8 text",
+        DataLocation(str(source.path), line),
+        "save the file as CSV UTF-8 (Excel: 另存为 > CSV UTF-8), or declare its encoding "
+        "in assessor.yaml (encoding: gbk)",
+    )
+
+
+def _first_undecodable_line(path: Path, encodings: tuple[str, ...]) -> int | None:
+    """Only on the error path: the first line that decodes in none of ``encodings``. A line
+    is cut at its newline byte, which no character of these encodings contains.
+    """
     with path.open("rb") as handle:
         for number, raw in enumerate(handle, start=1):
-            try:
-                raw.decode("utf-8")
-            except UnicodeDecodeError:
+            if not any(_decodes(raw, encoding) for encoding in encodings):
                 return number
     return None
 
 
-def _load_csv(connection: Any, spec: TableSpec, source: Source) -> Stage:
-    path = source.path
-    header = _csv_header(path)
-    _require_columns(spec, source, header)
-    columns = ", ".join(f"{sql_literal(h)}: 'VARCHAR'" for h in header)
+def _decodes(raw: bytes, encoding: str) -> bool:
+    try:
+        raw.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _read_csv(
+    connection: Any, spec: TableSpec, source: Source, path: Path, encoding: str
+) -> Stage | None:
+    """Copy the declared columns of a UTF-8 file (``path``: the source or its copy) into the
+    raw table. None when a line is not UTF-8 and the source's encoding is to be detected.
+    """
+    try:
+        given = _csv_header(path)
+    except UnicodeDecodeError:
+        _not_utf8(source, 1)
+    header = _trimmed_header(given)
+    _require_columns(spec, source, list(header))
+    columns = ", ".join(f"{sql_literal(h)}: 'VARCHAR'" for h in given)
     rejects = f"rejects_{spec.name}"
-    query(
+    _reading(
         connection,
-        f'CREATE OR REPLACE TABLE "{raw_name(spec)}" AS SELECT {_select_list(spec, source)} FROM '
+        f'CREATE OR REPLACE TABLE "{raw_name(spec)}" AS SELECT '
+        f"{_select_list(spec, source, header)} FROM "
         f"read_csv(?, header=true, columns={{{columns}}}, store_rejects=true, "
         f"rejects_table='{rejects}', rejects_scan='{rejects}_scan', auto_detect=false, "
         "delim=',', quote='\"', escape='\"')",
@@ -257,17 +413,44 @@ def _load_csv(connection: Any, spec: TableSpec, source: Source) -> Stage:
     if bad:
         line, message = bad[0]
         if "unicode" in message.lower():
-            _not_utf8(path, int(line))
+            if source.encoding == AUTO and encoding == UTF8:
+                return None
+            _not_utf8(source, int(line))
         fail(
             "E303",
-            f"{path.name}: this line does not have the header's number of fields",
-            DataLocation(str(path), int(line)),
+            f"{source.name}: this line does not have the header's number of fields",
+            DataLocation(str(source.path), int(line)),
             message.splitlines()[0],
         )
-    return _text_stage(spec)
+    return _text_stage(spec, source)
+
+
+class _MixedLineEndings(Exception):
+    """The file mixes CRLF, LF or CR line endings, which the engine's reader cannot follow."""
+
+
+def _reading(connection: Any, sql: str, parameters: list) -> list[tuple]:
+    """Run the query reading a file; one with mixed line endings raises ``_MixedLineEndings``
+    (a copy of it has none).
+    """
+    try:
+        return query(connection, sql, parameters)
+    except Exception as error:  # duckdb.InvalidInputException: duckdb is imported lazily
+        if "state machine reached an invalid state" in str(error):
+            raise _MixedLineEndings from error
+        raise
+
+
+def _trimmed_header(given: list[str]) -> dict[str, str]:
+    """Each column name without its surrounding spaces, and the name as the file has it."""
+    header: dict[str, str] = {}
+    for name in given:
+        header.setdefault(name.strip(), name)
+    return header
 
 
 def _parquet_stage(connection: Any, spec: TableSpec, source: Source) -> Stage:
+    """A Parquet file, read in place."""
     path = sql_literal(str(source.path))
     return _typed_stage(connection, spec, source, f"read_parquet({path})")
 
@@ -302,18 +485,21 @@ def _sheet_names(path: Path) -> list[str]:
 def _load_sheet(connection: Any, spec: TableSpec, source: Source) -> Stage:
     """A sheet's cells as text. A workbook has to be decoded in Python (the engine cannot
     read XLSX offline); each cell becomes the text a person would have typed into a CSV file.
+    Title rows above the header and blank rows below the table are left out.
     """
     import pyarrow as pa
     from python_calamine import CalamineWorkbook
 
     sheet = CalamineWorkbook.from_path(str(source.path)).get_sheet_by_name(source.part)
     rows = sheet.to_python(skip_empty_area=False)
-    header = [str(cell).strip() for cell in rows[0]] if rows else []
-    _require_columns(spec, source, header)
-    body = [row for row in rows[1:] if any(cell not in ("", None) for cell in row)]
+    at = _header_row(spec, source, rows)
+    source = attrs.evolve(source, header_line=at + 1)
+    names = [str(cell).strip() for cell in rows[at]] if rows else []
+    _require_columns(spec, source, names)
+    body = rows[at + 1 : _end_of_table(rows)]
     columns = {
         c.name: pa.array(
-            [cell_text(row[header.index(source.column(c.name))]) for row in body], pa.string()
+            [_cell(row, names.index(source.column(c.name))) for row in body], pa.string()
         )
         for c in spec.columns
     }
@@ -321,12 +507,47 @@ def _load_sheet(connection: Any, spec: TableSpec, source: Source) -> Stage:
     try:
         query(
             connection,
-            f'CREATE OR REPLACE TABLE "{raw_name(spec)}" AS SELECT {_select_list(spec, source)} '
-            "FROM assessor_sheet",
+            f'CREATE OR REPLACE TABLE "{raw_name(spec)}" AS SELECT '
+            f"{', '.join(quoted(c.name) for c in spec.columns)} FROM assessor_sheet",
         )
     finally:
         connection.unregister("assessor_sheet")
-    return _text_stage(spec)
+    return _text_stage(spec, source)
+
+
+def _header_row(spec: TableSpec, source: Source, rows: list[list[Any]]) -> int:
+    """The first row (counted from 0) holding every declared column's name: a sheet may have
+    a title and notes above its header. None has them: the row with most of them (first
+    among equals), whose missing names ``_require_columns`` reports.
+    """
+    wanted = {source.column(c.name) for c in spec.columns}
+    found = [len(wanted & {str(cell).strip() for cell in row}) for row in rows[:HEADER_ROWS]]
+    for at, count in enumerate(found):
+        if count == len(wanted):
+            return at
+    best = max(found, default=0)
+    if best == 0 and found:
+        fail(
+            "E314",
+            f"{source.name}: no row holds the table's header",
+            attrs.evolve(source.location(), row=1),
+            f"the header is looked for in the first {HEADER_ROWS} rows of the sheet, as a row "
+            "naming the columns " + ", ".join(source.column(c.name) for c in spec.columns),
+        )
+    return found.index(best) if found else 0
+
+
+def _end_of_table(rows: list[list[Any]]) -> int:
+    """Where the table ends: blank rows below the last row with a value are no rows."""
+    end = len(rows)
+    while end > 0 and all(cell in ("", None) for cell in rows[end - 1]):
+        end -= 1
+    return end
+
+
+def _cell(row: list[Any], index: int) -> str | None:
+    """The text of a row's cell (a short row lacks the last ones)."""
+    return cell_text(row[index]) if index < len(row) else None
 
 
 def cell_text(value: Any) -> str | None:
@@ -354,14 +575,19 @@ def _own_name(source: Source, declared: str) -> str:
     return own if own == declared else f"{own} (for {declared})"
 
 
-def _select_list(spec: TableSpec, source: Source) -> str:
-    return ", ".join(f"{quoted(source.column(c.name))} AS {quoted(c.name)}" for c in spec.columns)
+def _select_list(spec: TableSpec, source: Source, header: Mapping[str, str]) -> str:
+    """The declared columns, each read from its column in the file (``header``: a name
+    without surrounding spaces -> the name as the file has it).
+    """
+    return ", ".join(
+        f"{quoted(header[source.column(c.name)])} AS {quoted(c.name)}" for c in spec.columns
+    )
 
 
-def _text_stage(spec: TableSpec) -> Stage:
+def _text_stage(spec: TableSpec, source: Source) -> Stage:
     """The stage of a text source, copied into its raw table."""
     name = raw_name(spec)
-    return Stage(quoted(name), {c.name: "VARCHAR" for c in spec.columns}, name)
+    return Stage(quoted(name), {c.name: "VARCHAR" for c in spec.columns}, name, source)
 
 
 def _typed_stage(connection: Any, spec: TableSpec, source: Source, table: str) -> Stage:
@@ -371,4 +597,5 @@ def _typed_stage(connection: Any, spec: TableSpec, source: Source, table: str) -
     described = {row[0]: row[1] for row in query(connection, f"DESCRIBE SELECT * FROM {table}")}
     _require_columns(spec, source, list(described))
     types = {c.name: described[source.column(c.name)] for c in spec.columns}
-    return Stage(f"(SELECT {_select_list(spec, source)} FROM {table})", types)
+    header = {name: name for name in described}
+    return Stage(f"(SELECT {_select_list(spec, source, header)} FROM {table})", types, None, source)
