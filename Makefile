@@ -59,7 +59,7 @@ $(VENV)/.engines: | $(BIN)/python
 
 # a missing engine fails the suite here instead of skipping its tests
 test: lint $(VENV)/.browser $(VENV)/.engines
-	ASSESSOR_REQUIRE_ENGINES=1 $(BIN)/python -m pytest -q
+	ASSESSOR_REQUIRE_ENGINES=1 $(BIN)/python -m pytest -q --numprocesses auto --dist loadfile
 
 clean:
 	rm -rf $(VENV) out

@@ -1,5 +1,6 @@
 """Shared fixtures: the repository's paths, an in-process command-line runner, and the
-engines of the conformance suite (a PostgreSQL server on loopback, a local Spark session).
+engines of the conformance suite (a PostgreSQL server on loopback, a local Spark session that
+also serves Spark Connect).
 """
 
 from __future__ import annotations
@@ -120,10 +121,16 @@ def postgres_url() -> Iterator[str]:
         yield url
 
 
+# Spark's own plugin that serves Spark Connect from a driver (what start-connect-server.sh
+# runs), bound to loopback only
+_CONNECT_PLUGIN = "org.apache.spark.sql.connect.SparkConnectPlugin"
+
+
 @pytest.fixture(scope="session")
-def spark_engine():
-    """A local Spark session on two cores, started as ``--engine spark`` starts one; runs
-    with the Spark engine use it. Yields the engine choice.
+def spark_server() -> Iterator[int]:
+    """A local Spark session on two cores, started as ``--engine spark`` starts one, which
+    also serves Spark Connect on a free loopback port (Spark's plugin; its jar comes with
+    pyspark). One Java process serves both kinds of test. Yields the port.
     """
     if shutil.which("java") is None:
         _unavailable("Java is not installed (Spark needs it)")
@@ -131,7 +138,41 @@ def spark_engine():
         pytest.importorskip("pyspark")
     from assessor.engine.backends import parse_engine, spark_session
 
-    choice = parse_engine("local[2]")
-    session = spark_session(choice)
-    yield choice
+    port = _free_port()
+    server = {
+        "spark.plugins": _CONNECT_PLUGIN,
+        "spark.connect.grpc.binding.address": "127.0.0.1",
+        "spark.connect.grpc.binding.port": str(port),
+    }
+    session = spark_session(parse_engine("local[2]", conf=server))
+    yield port
     session.stop()
+
+
+@pytest.fixture(scope="session")
+def spark_engine(spark_server: int):
+    """The local Spark session on two cores; runs with the Spark engine use it. Yields the
+    engine choice.
+    """
+    from assessor.engine.backends import parse_engine
+
+    return parse_engine("local[2]")
+
+
+@pytest.fixture(scope="session")
+def connect_client() -> None:
+    """The Spark Connect client's packages (pyspark and grpcio, ...: the spark extra)."""
+    try:
+        from pyspark.sql.connect.utils import check_dependencies
+
+        check_dependencies("tests")
+    except ImportError as error:
+        _unavailable(f"the Spark Connect client is not installed ({error})")
+
+
+@pytest.fixture(scope="session")
+def spark_connect_url(connect_client: None, spark_server: int) -> str:
+    """``--engine`` for the Spark Connect server of the local session: each run opens its
+    own Connect session there, through gRPC on loopback, as with a remote server.
+    """
+    return f"sc://127.0.0.1:{spark_server}"

@@ -1,5 +1,5 @@
 """One conformance suite: every template, on its sample data, gives identical results on
-DuckDB, PostgreSQL and Spark.
+DuckDB, PostgreSQL and Spark, and two of them through a Spark Connect server.
 
 The reference is DuckDB. That is not circular: DuckDB's results are themselves held to
 hand-computed acceptance data and to independent Python references (test_templates.py,
@@ -18,12 +18,14 @@ import csv
 import json
 import random
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import ROOT, invoke, postgres_server
 
+from assessor.engine import spark_functions
 from assessor.engine.backends import EngineChoice, parse_engine
 from assessor.model import scheme as m
 from assessor.session import Assessment, assess, read_scheme
@@ -92,15 +94,11 @@ def _conformance(engine: str, entry: dict[str, Any], choice: EngineChoice) -> No
     assert_same(expected, _assess(entry, choice))
 
 
-@pytest.mark.parametrize("entry", CATALOGUE, ids=lambda e: e["id"])
-def test_postgres_gives_duckdbs_results(entry: dict[str, Any], postgres_url: str) -> None:
-    """...and leaves nothing in the database: the inputs, the series and the functions
-    lived in the connection's temporary schema.
-    """
+def _nothing_left_in_postgres(url: str) -> None:
+    """The inputs, the series and the functions lived in the connection's temporary schema."""
     import psycopg
 
-    _conformance("postgres", entry, parse_engine(postgres_url))
-    with psycopg.connect(postgres_url) as connection:
+    with psycopg.connect(url) as connection:
         tables = connection.execute(
             "SELECT relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
             "WHERE c.relkind IN ('r', 'v', 'm', 'p') AND n.nspname NOT IN "
@@ -112,16 +110,71 @@ def test_postgres_gives_duckdbs_results(entry: dict[str, Any], postgres_url: str
     assert (tables, functions) == ([], [])
 
 
-@pytest.mark.parametrize("entry", CATALOGUE, ids=lambda e: e["id"])
-def test_spark_gives_duckdbs_results(entry: dict[str, Any], spark_engine: EngineChoice) -> None:
-    """...and leaves no view of the run in the session, nor a table in the warehouse."""
+def _nothing_left_in_spark(url: str) -> None:
+    """No view or function of the run in the session, nor a table in the warehouse."""
     from pyspark.sql import SparkSession
 
-    _conformance("spark", entry, spark_engine)
     spark = SparkSession.getActiveSession()
+    _no_view_nor_function(spark)
+
+
+def _no_view_nor_function(spark: Any) -> None:
     # Ibis's own views of the plan's month lists go when Python frees them
     left = [t.name for t in spark.catalog.listTables() if not t.name.startswith("ibis_")]
-    assert left == []
+    functions = [f for f in spark_functions.NAMES if spark.catalog.functionExists(f)]
+    assert (left, functions) == ([], [])
+
+
+def _nothing_left_on_the_connect_server(url: str) -> None:
+    """The run released its own session, so the server keeps nothing of it; the server
+    itself still runs, and this process's Spark is still classic Spark.
+    """
+    import os
+
+    from pyspark.sql import SparkSession
+
+    spark = SparkSession.getActiveSession()
+    # the server's register of sessions (a Scala object, reached through py4j)
+    service = getattr(spark._jvm.org.apache.spark.sql.connect.service, "SparkConnectService$")
+    assert service.__getattr__("MODULE$").sessionManager().listActiveSessions().size() == 0
+    assert "SPARK_CONNECT_MODE_ENABLED" not in os.environ
+    assert spark.sql("SELECT 1 AS one").collect()[0].one == 1
+
+
+# Spark Connect runs the Spark engine's own code through the gRPC client, so the two quickest
+# templates show it (about 6 s each on a warm server); all six agreed when run once by hand
+CONNECT_TEMPLATES = ("auto-aftersales/churn-control", "auto-aftersales/sales-churn")
+# engine -> (the fixture giving its --engine value, what must be left after a run, templates)
+ENGINES: dict[str, tuple[str, Callable[[str], None], tuple[str, ...] | None]] = {
+    "postgres": ("postgres_url", _nothing_left_in_postgres, None),
+    "spark": ("spark_engine", _nothing_left_in_spark, None),
+    "spark-connect": ("spark_connect_url", _nothing_left_on_the_connect_server, CONNECT_TEMPLATES),
+}
+
+
+def _engine_cases() -> list[Any]:
+    return [
+        pytest.param(engine, entry, id=f"{engine}:{entry['id']}")
+        for engine, (_, _, templates) in ENGINES.items()
+        for entry in CATALOGUE
+        if templates is None or entry["id"] in templates
+    ]
+
+
+@pytest.mark.parametrize(("engine", "entry"), _engine_cases())
+def test_the_engine_gives_duckdbs_results(
+    engine: str, entry: dict[str, Any], request: pytest.FixtureRequest
+) -> None:
+    """...and leaves nothing behind in it."""
+    fixture, nothing_left, _ = ENGINES[engine]
+    value = request.getfixturevalue(fixture)
+    choice = value if isinstance(value, EngineChoice) else parse_engine(value)
+    _conformance(engine, entry, choice)
+    nothing_left(choice.url)
+
+
+def test_connect_templates_are_catalogued() -> None:
+    assert set(CONNECT_TEMPLATES) <= {entry["id"] for entry in CATALOGUE}
 
 
 def test_every_template_is_compared() -> None:
@@ -167,7 +220,9 @@ def test_a_server_in_shanghai_time_and_chinese_order_gives_the_same_results(
     assert [o.as_record() for o in pinyin.outcomes] != [o.as_record() for o in expected.outcomes]
 
 
-def test_spark_functions_are_exact_at_every_size(spark_engine: EngineChoice) -> None:
+def test_spark_functions_are_exact_at_every_size(
+    spark_engine: EngineChoice, request: pytest.FixtureRequest
+) -> None:
     """gcd, lcm and the integer quotient on Spark against Python's integers, from one digit
     to 38, negative dividends included (Spark's own decimal division keeps 32 digits).
     """
@@ -179,6 +234,7 @@ def test_spark_functions_are_exact_at_every_size(spark_engine: EngineChoice) -> 
 
     spark = SparkSession.getActiveSession()
     install_spark_functions(spark)
+    request.addfinalizer(lambda: _drop_spark_functions(spark))
     rng = random.Random(20151231)
 
     def number(digits: int) -> int:
@@ -207,6 +263,73 @@ def test_spark_functions_are_exact_at_every_size(spark_engine: EngineChoice) -> 
 
 def _decimal(value: int) -> str:
     return f"CAST({value}BD AS DECIMAL(38, 0))"
+
+
+def _drop_spark_functions(spark: Any) -> None:
+    for name in spark_functions.NAMES:
+        spark.sql(f"DROP TEMPORARY FUNCTION IF EXISTS {name}")
+
+
+# -- Spark Connect: the person's own session, an unreachable server, a missing client --------
+
+
+def test_a_connect_session_of_the_persons_own_is_used_and_left_clean(
+    spark_connect_url: str,
+) -> None:
+    """A notebook's Connect session is used as it is: the run's views and functions go,
+    and the session stays open for the person.
+    """
+    from pyspark.sql.connect.session import SparkSession as ConnectSession
+
+    entry = next(e for e in CATALOGUE if e["id"] == CONNECT_TEMPLATES[0])
+    own = ConnectSession.builder.remote(spark_connect_url).create()
+    try:
+        own.sql("CREATE TEMPORARY VIEW persons_own AS SELECT 1 AS x")
+        assert_same(_reference(entry), _assess(entry, parse_engine(spark_connect_url)))
+        assert not own.is_stopped
+        own.catalog.dropTempView("persons_own")
+        _no_view_nor_function(own)
+    finally:
+        own.stop()
+    _nothing_left_on_the_connect_server(spark_connect_url)
+
+
+def test_a_setting_only_the_connect_servers_start_takes_is_named(spark_connect_url: str) -> None:
+    from assessor.engine.backends import connect_session
+    from assessor.errors import AssessorError
+
+    with pytest.raises(AssessorError) as raised:
+        connect_session(parse_engine(spark_connect_url, conf={"spark.driver.memory": "4g"}))
+    (diagnostic,) = raised.value.diagnostics
+    assert diagnostic.code == "E701"
+    assert "refused the setting spark.driver.memory" in diagnostic.message
+    _nothing_left_on_the_connect_server(spark_connect_url)
+
+
+def test_an_unreachable_connect_server_is_an_error_without_the_token(
+    tmp_path: Path, connect_client: None
+) -> None:
+    from conftest import _free_port
+
+    url = f"sc://127.0.0.1:{_free_port()}/;token=secret;user_id=shop"
+    outcome = _run_first_template(tmp_path, url)
+    assert outcome.exit_code == 1, outcome.stderr
+    shown = url.replace(";token=secret", "")
+    assert f"error[E701] cannot connect to Spark Connect at {shown}: " in outcome.stderr
+    assert "secret" not in outcome.stderr
+    assert "hint:" in outcome.stderr and "Traceback" not in outcome.stderr
+
+
+def test_a_missing_connect_client_names_the_package_and_the_extra(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, connect_client: None
+) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "grpc", None)  # as if grpcio were not installed
+    outcome = _run_first_template(tmp_path, "sc://127.0.0.1:15002")
+    assert outcome.exit_code == 1, outcome.stderr
+    assert "error[E702] Spark Connect needs the Python package grpcio" in outcome.stderr
+    assert "assessor[spark]" in outcome.stderr
 
 
 # -- the command line and the project file ---------------------------------------------------

@@ -109,6 +109,17 @@ PROJECT_MISTAKES = {
             "assessor.yaml:6:3: error[E601] the scheme reads no input table 'heating_ticket'",
         ],
     ),
+    "duckdb settings": (
+        "scheme: customer-relations.assess\ndata: data\n"
+        "duckdb:\n  memory_limit: lots\n  threads: 0\n  memory: 4GB\n",
+        [
+            "assessor.yaml:4:17: error[E601] duckdb: memory_limit 'lots' is not valid",
+            "write a size such as 4GB",
+            "assessor.yaml:5:12: error[E601] duckdb: threads '0' is not valid",
+            "assessor.yaml:6:3: error[E601] duckdb: unknown key 'memory'",
+            "did you mean 'memory_limit'?",
+        ],
+    ),
 }
 
 
@@ -121,6 +132,30 @@ def test_a_project_file_mistake_is_named_at_its_line(project: Path, mistake: str
     assert "Traceback" not in outcome.stderr
     for fragment in expected:
         assert fragment in outcome.stderr, outcome.stderr
+
+
+def test_duckdb_settings_change_how_not_what(project: Path, tmp_path: Path) -> None:
+    """A small memory limit, one thread and a spill folder of the project's own give the same
+    results; the spill folder is left empty.
+    """
+    settings = project / "assessor.yaml"
+    extra = "duckdb:\n  memory_limit: 300MB\n  threads: 1\n  temp_directory: spill\n"
+    settings.write_text(settings.read_text("utf-8") + extra, "utf-8")
+    outcome = invoke("run", "--period", "2026-03")
+    assert outcome.exit_code == 0, outcome.stderr
+    written = (project / "results" / "2026-03" / "results.csv").read_text("utf-8")
+    assert written == _direct(tmp_path)
+    assert not any((project / "spill").glob("*"))
+
+
+def test_too_little_memory_is_named_with_what_to_change(project: Path) -> None:
+    settings = project / "assessor.yaml"
+    extra = "duckdb:\n  memory_limit: 1MB\n"
+    settings.write_text(settings.read_text("utf-8") + extra, "utf-8")
+    outcome = invoke("run", "--period", "2026-03")
+    assert outcome.exit_code == 1, outcome.stderr
+    assert "error[E705] DuckDB ran out of memory (limit 1MB)" in outcome.stderr
+    assert "raise duckdb: memory_limit in assessor.yaml" in outcome.stderr
 
 
 # -- the results history ---------------------------------------------------------------------

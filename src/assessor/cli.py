@@ -7,14 +7,14 @@ Heavy modules (the query engine, rich) are imported inside the commands that nee
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import sys
 from collections.abc import Callable, Iterator
 from functools import wraps
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-import attrs
 import click
 
 from assessor import __version__
@@ -115,6 +115,19 @@ def _engine(_ctx: click.Context, _param: click.Parameter, value: str | None):
     return value
 
 
+def _data(_ctx: click.Context, _param: click.Parameter, value: str | None):
+    """``--data``: a path, or tables already in PostgreSQL (``postgres://…?schema=NAME``)."""
+    from assessor.data.postgres import parse_database_data
+
+    if value is None:
+        return None
+    try:
+        found = parse_database_data(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+    return Path(value) if found is None else found
+
+
 _engine_option = click.option(
     "--engine",
     callback=_engine,
@@ -130,15 +143,33 @@ def main() -> None:
     """assessor: performance-assessment schemes (考核方案) from text to per-person results."""
 
 
+@contextlib.contextmanager
+def _cycle_collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector for a short step over bounded input (the scheme size
+    limits): imports, plugins and a parse make tens of thousands of objects, and each round
+    of the collector walks them all again, a sixteenth of `check` on a large scheme. The
+    collector runs as usual afterwards.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 @main.command()
 @click.argument("scheme", type=click.Path(dir_okay=False, path_type=Path))
 @_set_option
 @_reports_errors
 def check(scheme: Path, overrides: dict[str, str], sources: dict[str, str]) -> None:
     """Check a scheme: syntax, names, units and grains, every error at once."""
-    from assessor.session import read_scheme
+    with _cycle_collector_paused():
+        from assessor.session import read_scheme
 
-    loaded = read_scheme(scheme, overrides, sources)
+        loaded = read_scheme(scheme, overrides, sources)
     _print_diagnostics(loaded.warnings, sources)
     checked = loaded.scheme
     click.echo(
@@ -152,9 +183,11 @@ def check(scheme: Path, overrides: dict[str, str], sources: dict[str, str]) -> N
 @click.argument("scheme", type=click.Path(dir_okay=False, path_type=Path), required=False)
 @click.option(
     "--data",
-    type=click.Path(path_type=Path),
+    callback=_data,
+    metavar="PATH|URL",
     help="A folder with one CSV or Parquet file per input table, an .xlsx workbook with a "
-    "sheet per table, or a .duckdb database (default: the project's).",
+    "sheet per table, a .duckdb database, or tables already in PostgreSQL, "
+    "postgres://user@host:5432/db?schema=NAME (default: the project's).",
 )
 @click.option(
     "--period",
@@ -242,14 +275,16 @@ def run(
         assessment = assess(
             loaded, settings.data, first, last, settings.lang, rejects, settings.renames,
             progress=progress, engine=settings.engine,
+            encodings=project.encodings(loaded.scheme.tables) if project else None,
+            duckdb=dict(project.duckdb) if project else None,
         )  # fmt: skip
+    _print_diagnostics(assessment.warnings, sources)
     if project is not None:
-        _record(project.folder, assessment)
+        _record(project, assessment)
     write_outputs(assessment, out)
     _write_reports(formats, out, assessment, settings.lang)
     _print_summary(assessment.outcomes)
-    if rejects is not None:
-        _print_row_counts(assessment.manifest["inputs"], rejects)
+    _print_row_counts(assessment.manifest["inputs"], rejects)
     click.echo(f"wrote {len(assessment.outcomes)} outcomes to {out / 'results.csv'}")
 
 
@@ -263,12 +298,13 @@ def _write_reports(formats: tuple[str, ...], out: Path, assessment, lang: str) -
             click.echo(f"wrote {path}")
 
 
-def _record(folder: Path, assessment) -> None:
+def _record(project, assessment) -> None:
     """Keep the run in the project's history and say what changed against the last one."""
-    from assessor.history import HISTORY_FILE, record_run
+    from assessor.history import describe, record_run
 
-    run_id, changes = record_run(folder / HISTORY_FILE, assessment)
-    click.echo(f"recorded as run {run_id} in {HISTORY_FILE}")
+    where = _history(project)
+    run_id, changes = record_run(where, assessment)
+    click.echo(f"recorded as run {run_id} in {describe(where)}")
     if changes:
         click.echo(f"changed against the last run of the same period ({len(changes)}):")
         for change in changes:
@@ -282,8 +318,9 @@ def history(subject: str | None, sources: dict[str, str]) -> None:
     """List the runs recorded in this project, or one subject's trend across periods."""
     from assessor.history import HISTORY_FILE, list_runs, subject_trend
 
-    path = Path.cwd() / HISTORY_FILE
-    if not path.is_file():
+    project = _project(None)
+    path = _history(project) if project is not None else Path.cwd() / HISTORY_FILE
+    if isinstance(path, Path) and not path.is_file():
         raise click.UsageError(f"no {HISTORY_FILE} here: run `assessor run` in a project first")
     if subject is None:
         headings = ("run", "when", "by", "scheme", "version", "from", "to", "outcomes", "net")
@@ -294,9 +331,22 @@ def history(subject: str | None, sources: dict[str, str]) -> None:
     _print_table(f"history / 历史记录{f': {subject}' if subject else ''}", headings, rows)
 
 
-@attrs.frozen
-class _Settings:
-    """What a command runs with: its options, else the project's settings."""
+def _history(project):
+    """Where a project keeps its runs: in PostgreSQL when its engine (or data) is there,
+    else history.duckdb in its folder.
+    """
+    from assessor.history import HISTORY_FILE, PostgresHistory
+
+    url = project.history_database()
+    if url is None:
+        return project.folder / HISTORY_FILE
+    return PostgresHistory(url, project.history_schema)
+
+
+class _Settings(NamedTuple):
+    """What a command runs with: its options, else the project's settings. (A named tuple,
+    not an attrs class: importing attrs is a fifth of `assessor --help`.)
+    """
 
     scheme: Path
     data: Path
@@ -314,8 +364,6 @@ def _settings(
     engine: str | None = None,
 ):
     """The project (if any) and the settings: options win over the project's."""
-    from assessor.engine.backends import parse_engine
-
     project = _project(scheme)
     if project is not None:
         scheme, data, lang = scheme or project.scheme, data or project.data, lang or project.lang
@@ -325,8 +373,29 @@ def _settings(
             "give the scheme and --data, or run in a project folder (see assessor init)"
         )
     renames = project.renames if project is not None else None
-    choice = project.engine_choice(engine) if project is not None else parse_engine(engine)
+    if project is None:
+        choice = _engine_for(data, engine)
+    else:
+        try:
+            choice = project.engine_choice(engine, data)
+        except ValueError as error:  # another engine for tables in PostgreSQL
+            raise click.UsageError(str(error)) from None
     return project, _Settings(scheme, data, lang or "en", overrides, renames, choice)
+
+
+def _engine_for(data, engine: str | None):
+    """The engine a run uses: as named, or for tables already in PostgreSQL (``--data
+    postgres://…``) that database; another engine for them is a usage error (exit 2).
+    """
+    from assessor.data.postgres import DatabaseData
+    from assessor.engine.backends import engine_for_data, parse_engine
+
+    if not isinstance(data, DatabaseData):
+        return parse_engine(engine)
+    try:
+        return engine_for_data(data, engine)
+    except ValueError as error:
+        raise click.UsageError(str(error)) from None
 
 
 def _project(scheme: Path | None):
@@ -372,23 +441,36 @@ def init(folder: Path, template_id: str, sources: dict[str, str]) -> None:
     click.echo(f"next: fill in {folder / 'data'}, then in {folder}: assessor run --period YYYY-MM")
 
 
-def _print_row_counts(inputs: list[dict], rejects: Path) -> None:
-    """Rows read = rows used + rows rejected, per input table."""
+def _print_row_counts(inputs: list[dict], rejects: Path | None) -> None:
+    """Rows read = rows used + rows rejected, per input table (every run: no row is lost
+    unseen).
+    """
     for table in inputs:
         click.echo(
             f"{table['table']}: {table['rows_read']} rows read = {table['rows']} used + "
             f"{table['rows_rejected']} rejected"
         )
-    total = sum(t["rows_rejected"] for t in inputs)
-    click.echo(f"{total} rejected row(s) written to {rejects}")
+    if rejects is not None:
+        total = sum(t["rows_rejected"] for t in inputs)
+        click.echo(f"{total} rejected row(s) written to {rejects}")
 
 
 @main.command()
+@click.option(
+    "--check",
+    "check_contract",
+    is_flag=True,
+    help="Check every installed plugin against the contract (docs/plugins.md): one line per "
+    "problem, exit 1 when there is any.",
+)
 @_reports_errors
-def plugins(sources: dict[str, str]) -> None:
+def plugins(check_contract: bool, sources: dict[str, str]) -> None:
     """List installed plugins with their input tables, metrics and templates."""
     from assessor.plugins.manager import load_registry
 
+    if check_contract:
+        _check_plugins()
+        return
     registry, problems = load_registry()
     _print_diagnostics(problems, sources)
     for name, info in sorted(registry.plugins.items()):
@@ -415,6 +497,52 @@ def plugins(sources: dict[str, str]) -> None:
             click.echo(f"  aggregate {aggregate.name}: {aggregate.description}")
         for template in (t for t in registry.templates.values() if t.plugin == name):
             click.echo(f"  template {template.id}: {template.title_zh} / {template.title_en}")
+
+
+def _check_plugins() -> None:
+    """``assessor plugins --check``: the compliance kit on every installed plugin."""
+    from assessor.testing.compliance import check_installed
+
+    problems = check_installed()
+    for problem in problems:
+        click.echo(str(problem))
+    if problems:
+        click.echo(f"{len(problems)} problem(s) / 发现 {len(problems)} 个问题", err=True)
+        sys.exit(EXIT_USER_ERROR)
+    click.echo("every installed plugin keeps the contract / 所有已安装插件均符合约定")
+
+
+@main.group()
+def plugin() -> None:
+    """Write a new plugin (assessor plugin new NAME)."""
+
+
+@plugin.command("new")
+@click.argument("name")
+@click.option(
+    "--dir",
+    "parent",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="The folder to write assessor-NAME/ into.",
+)
+def plugin_new(name: str, parent: Path) -> None:
+    """Write a working plugin package assessor-NAME/: one input table, one metric, one
+    template with sample data, tests and a README.
+    """
+    from assessor.scaffold import ScaffoldError, new_plugin, package_folder
+
+    try:
+        written = new_plugin(name, parent)
+    except ScaffoldError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(EXIT_USAGE)
+    folder = package_folder(name, parent)
+    # pip reads a bare name as a package to download: point at the folder
+    shown = str(folder) if folder.is_absolute() else f"./{folder}"
+    click.echo(f"wrote {len(written)} files to {shown}/ / 已生成插件 {shown}")
+    click.echo(f"next: pip install {shown} && pytest {shown}")
 
 
 @main.command()
@@ -527,7 +655,7 @@ def diff_command(before: Path, after: Path, lang: str, sources: dict[str, str]) 
 
 @main.command()
 @click.argument("scheme", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--data", type=click.Path(path_type=Path), required=True, help="The past data.")
+@click.option("--data", callback=_data, metavar="PATH|URL", required=True, help="The past data.")
 @click.option("--from", "first", callback=_period, metavar="YYYY-MM", help="First period.")
 @click.option("--to", "last", callback=_period, metavar="YYYY-MM", help="Last period.")
 @click.option("--vary", metavar="NAME=V1,V2,...", help="Run once per value of a parameter.")
@@ -560,7 +688,6 @@ def simulate(
     scheme against a candidate (--against), on the same past data.
     """
     from assessor import simulate as sim
-    from assessor.engine.backends import parse_engine
     from assessor.session import assess, read_scheme
 
     if (vary is None) == (against is None):
@@ -580,7 +707,7 @@ def simulate(
         periods = _periods(loaded.scheme, first, last)
         if first is None and last is None:
             first, last = str(periods[0]), str(periods[1])  # every variant over the same span
-        outcomes = assess(loaded, data, *periods, engine=parse_engine(engine)).outcomes
+        outcomes = assess(loaded, data, *periods, engine=_engine_for(data, engine)).outcomes
         summaries += sim.summarise(variant.label, outcomes, reference)
         reference = reference or sim.by_period(outcomes)
     _print_table("simulation / 模拟", sim.COLUMNS, [s.as_record().values() for s in summaries])
@@ -640,7 +767,7 @@ def _print_table(title: str, headings, rows) -> None:
 @click.argument("subject")
 @click.option("--period", callback=_period, metavar="YYYY-MM", required=True)
 @click.option("--scheme", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--data", type=click.Path(path_type=Path))
+@click.option("--data", callback=_data, metavar="PATH|URL")
 @click.option("--lang", type=click.Choice(["en", "zh"]))
 @_set_option
 @_engine_option

@@ -4,11 +4,15 @@
 --period 2026-10`` needs no other argument. ``assessor.yaml`` says where the scheme and the
 data are, where results go, the language of explanations, parameter overrides and the
 company's own names of the declared input columns, and the engine that runs the plans
-(``engine:`` with, for Spark, ``spark: {master: …, conf: {…}}``).
+(``engine:`` with, for Spark, ``spark: {master: …, conf: {…}}``), and the encoding of its CSV
+files (``encoding:``, for every table or per table; detected by default). ``data:`` may name tables
+already in PostgreSQL (``postgres://…?schema=NAME``); with PostgreSQL as the engine, the
+results history is kept in that database (``history: {schema: …}``, default ``assessor``).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -20,8 +24,30 @@ from assessor.located_yaml import LocatedMapping, YamlProblem, load_located
 from assessor.model.registry import TableSpec, TemplateSpec
 
 PROJECT_FILE = "assessor.yaml"
-_KEYS = ("scheme", "data", "out", "lang", "set", "columns", "engine", "spark")
+_KEYS = (
+    "scheme",
+    "data",
+    "out",
+    "lang",
+    "set",
+    "columns",
+    "encoding",
+    "engine",
+    "spark",
+    "duckdb",
+    "history",
+)
+# CSV files are UTF-8 or GB18030 (GBK) unless declared; any encoding Python knows may be
+AUTO_ENCODING = "auto"
+_ENCODING_HINT = "write auto (the default: UTF-8 or GB18030, detected), utf-8, gbk or gb18030"
 _SPARK_KEYS = ("master", "conf")
+# DuckDB reads and checks the inputs (and runs the plan by default); past its memory limit it
+# spills to its temporary folder, so inputs larger than memory still run
+_DUCKDB_KEYS = ("memory_limit", "threads", "temp_directory")
+_MEMORY = re.compile(r"\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)", re.IGNORECASE)
+_HISTORY_KEYS = ("schema",)
+# where a project whose engine is PostgreSQL keeps its results history, in that database
+DEFAULT_HISTORY_SCHEMA = "assessor"
 _LANGUAGES = ("zh", "en")
 _HINT = f"see the comments {PROJECT_FILE} was created with (assessor init), or docs/projects.md"
 
@@ -32,7 +58,8 @@ class Project:
 
     folder: Path
     scheme: Path
-    data: Path
+    # a folder or file, or input tables already in PostgreSQL (data.postgres.DatabaseData)
+    data: Any
     out: Path
     lang: str
     overrides: tuple[tuple[str, str], ...]
@@ -44,17 +71,48 @@ class Project:
     engine: str | None = None
     spark_master: str | None = None
     spark_conf: tuple[tuple[str, str], ...] = ()
+    # the schema holding the results history when the engine is PostgreSQL
+    history_schema: str = DEFAULT_HISTORY_SCHEMA
+    # the encoding of every CSV file (``encoding: gbk``), and of some tables' files
+    encoding: str = AUTO_ENCODING
+    table_encodings: Mapping[str, str] = attrs.field(factory=dict)
+    # DuckDB's settings (``duckdb: {memory_limit: 4GB, threads: 2, temp_directory: …}``)
+    duckdb: tuple[tuple[str, str], ...] = ()
 
-    def engine_choice(self, option: str | None = None) -> Any:
+    def encodings(self, tables: tuple[TableSpec, ...]) -> dict[str, str]:
+        """The declared encoding of each table's CSV file (``auto``: detected)."""
+        return {t.name: self.table_encodings.get(t.name, self.encoding) for t in tables}
+
+    def engine_choice(self, option: str | None = None, data: Any = None) -> Any:
         """The engine a run uses: ``--engine`` (``option``) wins over ``engine:``; Spark's
-        master and settings come from ``spark:``.
+        master and settings come from ``spark:``. For tables already in PostgreSQL (``data``,
+        default the project's), that database; raises ValueError if another engine is named.
         """
-        from assessor.engine.backends import parse_engine
+        from assessor.data.postgres import DatabaseData
+        from assessor.engine.backends import engine_for_data, parse_engine
 
+        data = self.data if data is None else data
+        if isinstance(data, DatabaseData):
+            return engine_for_data(data, option or self.engine)
         return parse_engine(option or self.engine, self.spark_master, dict(self.spark_conf))
 
+    def history_database(self) -> str | None:
+        """The PostgreSQL URL that keeps this project's results history: its engine's when
+        ``engine:`` is PostgreSQL, or its data's when ``data:`` is; None: ``history.duckdb``
+        in the project folder.
+        """
+        from assessor.data.postgres import DatabaseData
+        from assessor.engine.backends import POSTGRES, parse_engine
+
+        if isinstance(self.data, DatabaseData):
+            return self.data.url
+        choice = parse_engine(self.engine)
+        return choice.url if choice.kind == POSTGRES else None
+
     def check_renames(self, tables: tuple[TableSpec, ...]) -> None:
-        """Every renamed table and column must be one the scheme reads."""
+        """Every renamed table and column, and every table given an encoding, must be one the
+        scheme reads.
+        """
         document = load_located(self.text, str(self.file))
         columns = document.get("columns") or LocatedMapping()
         problems = []
@@ -77,8 +135,26 @@ class Project:
                     where = located.key_spans.get(column, located.span)
                     hint = suggest(column, declared) or "columns: " + ", ".join(declared)
                     problems.append(_problem(f"{table} has no column {column!r}", where, hint))
+        problems += self._unknown_encoding_tables(document, known)
         if problems:
             raise AssessorError(problems)
+
+    def _unknown_encoding_tables(
+        self, document: LocatedMapping, known: Mapping[str, TableSpec]
+    ) -> list[Diagnostic]:
+        """``encoding:`` per table names only tables the scheme reads."""
+        located = document.get("encoding")
+        if not isinstance(located, LocatedMapping):
+            return []
+        return [
+            _problem(
+                f"encoding: the scheme reads no input table {table!r}",
+                located.key_spans.get(table, located.span),
+                suggest(table, known) or "tables: " + ", ".join(known),
+            )
+            for table in self.table_encodings
+            if table not in known
+        ]
 
 
 def find_project(folder: Path) -> Path | None:
@@ -120,6 +196,7 @@ def load_project(path: Path) -> Project:
         for table in _mapping(document, "columns", problems)
     }
     engine = _engine(document, problems)
+    encoding, table_encodings = _encodings(document, problems)
     spark = _mapping(document, "spark", problems)
     problems += [
         _problem(f"spark: unknown key {key!r}", spark.key_spans.get(str(key)), "keys: master, conf")
@@ -128,10 +205,21 @@ def load_project(path: Path) -> Project:
     ]
     spark_master = _text(spark, "master", problems)
     spark_conf = tuple(sorted(_texts(spark, "conf", problems).items()))
+    duckdb = _duckdb_settings(document, folder, problems)
+    history = _mapping(document, "history", problems)
+    problems += [
+        _problem(f"history: unknown key {key!r}", history.key_spans.get(str(key)), "keys: schema")
+        for key in history
+        if str(key) not in _HISTORY_KEYS
+    ]
+    history_schema = _text(history, "schema", problems) or DEFAULT_HISTORY_SCHEMA
+    data = _data(values["data"], document, problems)
     lang = values["lang"] or "zh"
     if lang not in _LANGUAGES:
         problems.append(_problem(f"lang {lang!r} is not zh or en", document.place("lang")))
     for key in ("scheme", "data"):
+        if key == "data" and not isinstance(data, str):
+            continue  # tables in a database
         if values[key] and not (folder / values[key]).exists():
             problems.append(
                 Diagnostic(
@@ -146,7 +234,7 @@ def load_project(path: Path) -> Project:
     return Project(
         folder=folder,
         scheme=folder / values["scheme"],
-        data=folder / values["data"],
+        data=data if not isinstance(data, str) else folder / data,
         out=folder / (values["out"] or "results"),
         lang=lang,
         overrides=tuple(overrides.items()),
@@ -156,6 +244,10 @@ def load_project(path: Path) -> Project:
         engine=engine,
         spark_master=spark_master,
         spark_conf=spark_conf,
+        history_schema=history_schema,
+        encoding=encoding,
+        table_encodings=table_encodings,
+        duckdb=duckdb,
     )
 
 
@@ -173,6 +265,20 @@ def _text(document: LocatedMapping, key: str, problems: list[Diagnostic]) -> str
     return value
 
 
+def _data(value: str | None, document: LocatedMapping, problems: list[Diagnostic]) -> Any:
+    """``data:`` as a path (text, resolved later), or tables already in PostgreSQL."""
+    from assessor.data.postgres import parse_database_data
+
+    if value is None:
+        return None
+    try:
+        found = parse_database_data(value)
+    except ValueError as error:
+        problems.append(_problem(str(error), document.place("data")))
+        return None
+    return value if found is None else found
+
+
 def _engine(document: LocatedMapping, problems: list[Diagnostic]) -> str | None:
     """The ``engine:`` text, checked as ``--engine`` is."""
     from assessor.engine.backends import parse_engine
@@ -186,6 +292,37 @@ def _engine(document: LocatedMapping, problems: list[Diagnostic]) -> str | None:
     return value
 
 
+def _encodings(document: LocatedMapping, problems: list[Diagnostic]) -> tuple[str, dict[str, str]]:
+    """``encoding:``: one name for every CSV file, or a mapping of table -> name."""
+    value = document.get("encoding")
+    if value is None:
+        return AUTO_ENCODING, {}
+    if isinstance(value, str):
+        return _encoding(value, document.place("encoding"), problems), {}
+    per_table = _texts(document, "encoding", problems)
+    located = value if isinstance(value, LocatedMapping) else LocatedMapping()
+    return AUTO_ENCODING, {
+        table: _encoding(name, located.place(table), problems) for table, name in per_table.items()
+    }
+
+
+def _encoding(name: str, location: Location | None, problems: list[Diagnostic]) -> str:
+    """A declared encoding, checked: ``auto`` or a codec Python knows."""
+    import codecs
+
+    if name.strip().lower() == AUTO_ENCODING:
+        return AUTO_ENCODING
+    try:
+        # text encodings only: base64 or rot13 are codecs too
+        known = codecs.lookup(name.strip())._is_text_encoding
+    except LookupError:
+        known = False
+    if not known:
+        problems.append(_problem(f"encoding {name!r} is not an encoding", location, _ENCODING_HINT))
+        return AUTO_ENCODING
+    return name.strip()
+
+
 def _mapping(document: LocatedMapping, key: str, problems: list[Diagnostic]) -> LocatedMapping:
     value = document.get(key)
     if value is None:
@@ -194,6 +331,36 @@ def _mapping(document: LocatedMapping, key: str, problems: list[Diagnostic]) -> 
         problems.append(_problem(f"{key} must be a mapping of names", document.place(key)))
         return LocatedMapping()
     return value
+
+
+def _duckdb_settings(
+    document: LocatedMapping, folder: Path, problems: list[Diagnostic]
+) -> tuple[tuple[str, str], ...]:
+    """``duckdb:``: a memory limit (``4GB``), a number of threads and a folder to spill to
+    (relative to the project's folder), each checked here rather than by DuckDB at run time.
+    """
+    settings = _texts(document, "duckdb", problems)
+    located = document.get("duckdb")  # a mapping whenever settings has any
+    checks = {
+        "memory_limit": (lambda v: _MEMORY.fullmatch(v.strip()), "write a size such as 4GB"),
+        "threads": (lambda v: v.strip().isdigit() and int(v) > 0, "write a number, 1 or more"),
+        "temp_directory": (lambda v: bool(v.strip()), "write a folder"),
+    }
+    for key, value in settings.items():
+        if key not in _DUCKDB_KEYS:
+            problems.append(
+                _problem(
+                    f"duckdb: unknown key {key!r}",
+                    located.key_spans.get(key),
+                    suggest(key, _DUCKDB_KEYS) or "keys: " + ", ".join(_DUCKDB_KEYS),
+                )
+            )
+        elif not checks[key][0](value):
+            message = f"duckdb: {key} {value!r} is not valid"
+            problems.append(_problem(message, located.place(key), checks[key][1]))
+    if "temp_directory" in settings:
+        settings["temp_directory"] = str(folder / settings["temp_directory"].strip())
+    return tuple(sorted(settings.items()))
 
 
 def _texts(document: LocatedMapping, key: str, problems: list[Diagnostic]) -> dict[str, str]:
@@ -255,7 +422,8 @@ def _project_text(scheme: str, tables: tuple[TableSpec, ...]) -> str:
 scheme: {scheme}
 
 # 数据 / data: a folder of CSV or Parquet files (one per table), an .xlsx workbook with a
-# sheet per table (data/inputs.xlsx, filled in), or a .duckdb database file
+# sheet per table (data/inputs.xlsx, filled in), a .duckdb database file, or tables already
+# in PostgreSQL: postgres://user@host:5432/db?schema=NAME (checked and read in place there)
 data: data
 
 # 结果 / results: each run writes into a folder per period below this one
@@ -270,6 +438,9 @@ set: {{}}
 # 计算引擎 / the engine that runs the scheme: duckdb (default, on this machine),
 # postgres://user@host:5432/db (inside your PostgreSQL), or spark (with spark: master, conf)
 # engine: duckdb
+# 结果历史 / with PostgreSQL, the results history is kept in that database, in this schema:
+# history:
+#   schema: assessor
 
 # 列名对照 / your own column names, per table:  declared column: your column
 # e.g.

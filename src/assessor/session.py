@@ -8,16 +8,19 @@ from __future__ import annotations
 import datetime
 import hashlib
 from collections.abc import Callable, Mapping
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from assessor import __version__, results
+from assessor import __version__
 from assessor.errors import DataLocation, Diagnostic, fail
 from assessor.model import scheme as m
 
 if TYPE_CHECKING:
+    # results (csv, json, hashes) is imported where a run needs it: `check` never does
+    from assessor import results
+    from assessor.data.postgres import DatabaseData
     from assessor.engine.backends import EngineChoice
 
 
@@ -47,18 +50,24 @@ class Assessment:
     rows: tuple[Mapping[str, Any], ...] = ()
     # when asked for one subject and period: the records behind its numbers, by metric
     evidence: Mapping[str, Any] = attrs.field(factory=dict)
+    # what the data says that the outcomes may not show (a mapping naming unknown subjects)
+    warnings: tuple[Diagnostic, ...] = ()
 
 
 def read_scheme(
-    path: Path, overrides: Mapping[str, str] | None = None, sources: dict[str, str] | None = None
+    path: Path,
+    overrides: Mapping[str, str] | None = None,
+    sources: dict[str, str] | None = None,
+    plugins: Mapping[str, object] | None = None,
 ) -> LoadedScheme:
     """Read, parse and check a scheme file, merged with the templates it extends; ``sources``
-    receives every file's text for error excerpts.
+    receives every file's text for error excerpts. ``plugins`` (name: module) are registered
+    beside the installed ones, as a plugin's own tests do (``assessor.testing``).
     """
     from assessor.model.check import check_scheme
     from assessor.plugins.manager import load_registry
 
-    registry, problems = load_registry()
+    registry, problems = load_registry(extra=plugins)
     texts: list[str] = []
     tree = _parsed(path, registry.templates, texts, sources, ())
     checked, warnings = check_scheme(tree, registry, overrides or {})
@@ -111,7 +120,10 @@ def _template_path(named: Any, scheme: Path, templates: Mapping[str, Any]) -> Pa
     from assessor.errors import suggest
 
     value = named.value
-    if value.endswith(".assess"):
+    if value.endswith(".assess") and _leaves_folder(value):
+        # a scheme file is safe to open: it may not make assessor read files elsewhere
+        hint = "a template file must be in the scheme's folder or below it (no '..', no '/...')"
+    elif value.endswith(".assess"):
         found = scheme.parent / value
         if found.is_file():
             return found
@@ -129,6 +141,15 @@ def _template_path(named: Any, scheme: Path, templates: Mapping[str, Any]) -> Pa
     fail("E234", f"no template {value!r} to extend", named.span, hint)
 
 
+def _leaves_folder(written: str) -> bool:
+    """Whether a written template path could point outside the scheme's folder."""
+    # either way of writing a path: a scheme written on Windows may be read on Linux
+    return any(
+        path.anchor or ".." in path.parts
+        for path in (PurePosixPath(written), PureWindowsPath(written))
+    )
+
+
 def read_text(path: Path) -> str:
     """A scheme file's text (UTF-8, a byte-order mark allowed), or a located error."""
     try:
@@ -144,9 +165,16 @@ def read_text(path: Path) -> str:
         fail(
             "E001",
             f"cannot read {str(path)!r} as UTF-8 text: {error}",
-            DataLocation(str(path)),
+            DataLocation(str(path), _line_of(error)),
             "save the scheme as UTF-8",
         )
+
+
+def _line_of(error: Exception) -> int | None:
+    """The line of the first byte that is not UTF-8, so an editor can jump to it."""
+    if isinstance(error, UnicodeDecodeError):
+        return error.object[: error.start].count(b"\n") + 1
+    return None
 
 
 def assessed_periods(
@@ -186,7 +214,7 @@ def period_warnings(scheme: m.Scheme, first: m.Period) -> list[Diagnostic]:
 
 def assess(
     loaded: LoadedScheme,
-    data: Path,
+    data: Path | DatabaseData,
     first: m.Period,
     last: m.Period,
     language: results.Language = "en",
@@ -195,20 +223,33 @@ def assess(
     evidence_for: tuple[str, m.Period] | None = None,
     progress: Callable[[str], None] | None = None,
     engine: EngineChoice | None = None,
+    encodings: Mapping[str, str] | None = None,
+    duckdb: Mapping[str, str] | None = None,
 ) -> Assessment:
     """Evaluate a checked scheme on a data folder for the periods from ``first`` to ``last``.
+
+    ``data`` may also name input tables already in PostgreSQL (``data.postgres``); they are
+    checked and read in place, and the engine is that database.
 
     With ``rejects``, input rows that break their table's rules are written there and left
     out; otherwise the first of them stop the run. ``evidence_for`` (a subject and one of
     the periods) also gives the records behind that subject's numbers (``evidence``).
     ``progress`` hears a few words at each step (a progress bar on a terminal). ``engine``
-    runs the plan (default: DuckDB in process; see ``engine.backends``).
+    runs the plan (default: DuckDB in process; see ``engine.backends``). ``encodings``
+    declares the encoding of tables' CSV files (default: detected); ``duckdb``, DuckDB's
+    settings (``memory_limit``, ``threads``, ``temp_directory``).
     """
+    from assessor import results
+    from assessor.data.postgres import DatabaseData
+    from assessor.engine.backends import engine_for_data
     from assessor.engine.evaluate import evaluate
 
+    if isinstance(data, DatabaseData) and engine is None:
+        engine = engine_for_data(data, None)  # the tables are read where they are
     evaluation = evaluate(
-        loaded.scheme, data, first, last, rejects, renames, evidence_for, progress, engine
-    )
+        loaded.scheme, data, first, last, rejects, renames, evidence_for, progress, engine,
+        encodings, duckdb,
+    )  # fmt: skip
     outcomes = results.build_outcomes(loaded.scheme, evaluation.rows, language)
     return Assessment(
         loaded,
@@ -219,11 +260,14 @@ def assess(
         _manifest(loaded, evaluation.inputs, first, last, engine),
         tuple(evaluation.rows),
         evaluation.evidence,
+        evaluation.warnings,
     )
 
 
 def write_outputs(assessment: Assessment, out: Path) -> None:
     """results.csv, totals.csv and manifest.json, written atomically."""
+    from assessor import results
+
     results.write_atomically(
         out,
         {

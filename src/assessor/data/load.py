@@ -3,7 +3,9 @@
 Each input table is opened from its source (``data.sources``), then typed and checked row by
 row by DuckDB itself (``data.rows``); what cannot be read is an error naming the file, the
 line and the column. When no row is bad, which is the usual case, loading a table creates it
-once and checks it with one more scan: no other copy of its rows is made.
+once and checks it with one more scan: no other copy of its rows is made. A typed source
+read in place (Parquet, a DuckDB table) is not copied at all: its input table is a view,
+which becomes a table only when bad rows must be left out.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -20,17 +22,22 @@ from assessor.data.sources import Source, Stage, close_stage, numbered, open_sou
 from assessor.errors import AssessorError, Diagnostic, fail
 from assessor.model.registry import RowRule, TableSpec
 
+if TYPE_CHECKING:
+    from assessor.data.postgres import TableInDatabase
+
 
 @attrs.frozen
 class LoadedTable:
     """A table registered with the backend: where it came from and how many rows it has.
 
-    ``read`` rows were in the file; ``rows`` of them are used and ``rejected`` broke a rule
+    ``source`` is a file (or a part of one), or a table already in PostgreSQL, whose
+    ``sha256`` is then a fingerprint of the rows used. ``read`` rows were in the source;
+    ``rows`` of them are used and ``rejected`` broke a rule
     of the table (only with rejects on; otherwise a broken rule stops the run).
     """
 
     name: str
-    source: Source
+    source: Source | TableInDatabase
     rows: int
     sha256: str
     read: int = 0
@@ -62,15 +69,20 @@ def load_tables(
     for spec in specs:
         if on_table is not None:
             on_table(spec.name)
-        source = sources[spec.name]
-        stage = open_source(connection, spec, source)
-        check = rows.TableCheck.of(
-            spec, stage.types, [*spec.rules, *(rules or {}).get(spec.name, ())]
-        )
-        read = used = rows.create_table(connection, check, stage.relation)
+        stage = open_source(connection, spec, sources[spec.name])
+        source = stage.source or sources[spec.name]  # as opened: where its header is
+        table_rules = [*spec.rules, *(rules or {}).get(spec.name, ())]
+        # a number in a workbook's date column is Excel's day number
+        check = rows.TableCheck.of(spec, stage.types, table_rules, serials=source.kind == "xlsx")
+        in_place = stage.table is None
+        create = rows.create_view if in_place else rows.create_table
+        read = used = create(connection, check, stage.relation)
         bad = rows.count_bad_rows(connection, check, stage.relation)
         if bad:
             stage = numbered(connection, spec, stage)
+            if in_place:  # the bad rows are left out of a copy, numbered as in the source
+                rows.drop_view(connection, spec.name)
+                rows.create_table(connection, check, stage.relation)
             rows.find_bad_rows(connection, check, stage.relation)
             if rejects is None:
                 # every table's bad rows are reported together, so one export fixes them all
@@ -81,15 +93,9 @@ def load_tables(
             rows.add_rejects(connection, spec, source, stage.relation)
             used = read - rows.delete_bad_rows(connection, spec)
         _drop_working_tables(connection, spec, stage)
-        if used == 0 and not (spec.may_be_empty and read == 0):
-            fail(
-                "E304",
-                f"input table {spec.name!r} has no rows"
-                + (f" left: all {read} broke its rules (see the rejects file)" if read else ""),
-                source.location(),
-                "export the records again; an empty export usually means a wrong filter",
-            )
-        _check_unique_rows(connection, spec, source)
+        hint = "export the records again; an empty export usually means a wrong filter"
+        rows.require_rows(spec, source, read, used, hint)
+        check_unique_rows(connection, spec, source)
         digest = file_sha256(source.path)
         loaded.append(LoadedTable(spec.name, source, used, digest, read, read - used))
     if problems:
@@ -105,8 +111,11 @@ def _drop_working_tables(connection: Any, spec: TableSpec, stage: Stage) -> None
     rows.drop_table(connection, rows.bad_name(spec))
 
 
-def _check_unique_rows(connection: Any, spec: TableSpec, source: Source) -> None:
-    """Two rows for the same key (a subject's KPI in a month) would be counted twice."""
+def check_unique_rows(connection: Any, spec: TableSpec, source: Source | TableInDatabase) -> None:
+    """Two rows for the same key (a subject's KPI in a month) would be counted twice.
+
+    ``connection`` is DuckDB's, or PostgreSQL's for tables read in place there.
+    """
     if not spec.key:
         return
     keys = ", ".join(f'"{k}"' for k in spec.key)

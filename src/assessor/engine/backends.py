@@ -14,6 +14,8 @@ Arrow, which is exact (see docs/engines.md).
 - **Spark** gets the tables as temporary views of Arrow data, the functions as SQL functions
   of the session, and each series is computed once and kept on the executors (a local
   checkpoint) so later steps do not recompute it. Views and kept data are dropped at the end.
+  The same calls work on a Spark Connect server (``sc://``), where a run has a session of its
+  own, released at the end.
 
 This module imports Ibis, psycopg and pyspark only inside the functions that use them.
 """
@@ -31,6 +33,7 @@ from typing import Any
 
 import attrs
 
+from assessor.engine import spark_functions
 from assessor.errors import fail
 
 DUCKDB, POSTGRES, SPARK = "duckdb", "postgres", "spark"
@@ -87,6 +90,40 @@ def parse_engine(
     raise ValueError(f"{value!r} is not an engine; write {ENGINE_HELP}")
 
 
+def engine_for_data(data: Any, text: str | None) -> EngineChoice:
+    """The engine for input tables already in PostgreSQL (``data.postgres.DatabaseData``):
+    that database, unless ``text`` (``--engine`` or ``engine:``) names it too. Raises
+    ValueError with a sentence for the person when ``text`` names another engine or database:
+    the tables are read where they are, so the plan must run there.
+    """
+    if text is None:
+        return EngineChoice(POSTGRES, data.url)
+    choice = parse_engine(text)
+    if choice.kind == POSTGRES and data.same_database(choice.url):
+        return choice
+    named = _without_password(choice.url) if choice.kind == POSTGRES else choice.kind
+    raise ValueError(
+        f"the input tables are in PostgreSQL ({data.shown}), so the engine must be that "
+        f"database, not {named}; leave out --engine (and engine: in assessor.yaml), or name "
+        "the same database"
+    )
+
+
+def check_engine_for_data(data: Any, choice: EngineChoice) -> None:
+    """E703 when a run of tables in PostgreSQL (``data``) is given another engine (a library
+    caller's mistake; the command line says it as a usage error first).
+    """
+    if choice.kind != POSTGRES or not data.same_database(choice.url):
+        fail(
+            "E703",
+            f"the input tables are in PostgreSQL ({data.shown}), but the engine is "
+            + (_without_password(choice.url) if choice.kind == POSTGRES else choice.kind),
+            None,
+            "tables are read where they are: run the plan in the same database (leave the "
+            "engine out and it is chosen for you)",
+        )
+
+
 def _without_password(url: str) -> str:
     return re.sub(r"(://[^:/@]*):[^@/]*@", r"\1@", url)
 
@@ -117,6 +154,11 @@ class Engine:
 
     def fetch(self, expression: Any) -> Any:
         """The rows of an expression as an Arrow table, with exact integers and decimals."""
+        if self.kind == DUCKDB:
+            # straight from DuckDB (Ibis's own conversion imports pandas, 0.2 s of every run),
+            # then in the types Ibis has planned: a date may come back as a timestamp
+            rows = self.backend.con.sql(self.backend.compile(expression)).to_arrow_table()
+            return rows.cast(expression.schema().to_pyarrow())
         return self.backend.to_pyarrow(expression)
 
     def close(self) -> None:
@@ -129,10 +171,13 @@ class Engine:
 @contextlib.contextmanager
 def open_engine(choice: EngineChoice, duck: Any) -> Iterator[Engine]:
     """The engine of a run; ``duck`` is the DuckDB backend holding the checked inputs (and the
-    engine itself when DuckDB is chosen). Whatever the run created is dropped on exit.
+    engine itself when DuckDB is chosen; None for tables read in place in PostgreSQL).
+    Whatever the run created is dropped on exit.
     """
     if choice.kind == POSTGRES:
         engine: Engine = PostgresEngine(connect_postgres(choice.url))
+    elif choice.kind == SPARK and is_spark_connect(choice.url):
+        engine = _connect_engine(choice)
     elif choice.kind == SPARK:
         engine = SparkEngine(spark_session(choice), dict(choice.conf))
     else:
@@ -169,8 +214,22 @@ def connect_postgres(url: str) -> Any:
     """An Ibis backend on a new connection to the server of ``url``, in UTC, with the exact
     functions defined; an unreachable server or a missing driver is a located error.
     """
+    import ibis
+
+    connection = connect_psycopg(url)
+    with connection.cursor() as cursor:
+        for statement in _POSTGRES_FUNCTIONS:
+            cursor.execute(statement)
+    backend = ibis.postgres.from_connection(connection)
+    backend.compiler = _postgres_compiler(type(backend.compiler))()
+    return backend
+
+
+def connect_psycopg(url: str) -> Any:
+    """A psycopg connection (autocommit, UTC, no JIT) to the server of ``url``, which must be
+    PostgreSQL 13 or later; an unreachable server or a missing driver is a located error.
+    """
     try:
-        import ibis
         import psycopg
         from psycopg.conninfo import conninfo_to_dict
     except ImportError:
@@ -198,12 +257,7 @@ def connect_postgres(url: str) -> Any:
             None,
             "use PostgreSQL 13 or later (it has the exact gcd, lcm and div on numeric)",
         )
-    with connection.cursor() as cursor:
-        for statement in _POSTGRES_FUNCTIONS:
-            cursor.execute(statement)
-    backend = ibis.postgres.from_connection(connection)
-    backend.compiler = _postgres_compiler(type(backend.compiler))()
-    return backend
+    return connection
 
 
 def _conninfo(url: str) -> str:
@@ -322,6 +376,9 @@ _SPARK_SMALL_RUN = {
 }
 # Spark's log as assessor starts it: silent (errors are reported as diagnostics)
 _LOG_CONFIG = Path(__file__).with_name("spark-log4j2.properties")
+# a Spark Connect server's port when its URL names none, and how long to wait for it
+_CONNECT_PORT = 15002
+_CONNECT_TIMEOUT = 10
 _SPARK_ALWAYS = {
     "spark.sql.session.timeZone": "UTC",
     # overflow raises (E306), as on DuckDB and PostgreSQL, instead of giving null
@@ -331,8 +388,11 @@ _SPARK_ALWAYS = {
 
 def spark_session(choice: EngineChoice) -> Any:
     """The Spark session of this process, started for ``choice`` when none runs yet (a test
-    or a notebook may have started one; it is used as it is).
+    or a notebook may have started one; it is used as it is). A Spark Connect URL gives a
+    session of that server (``connect_session``).
     """
+    if is_spark_connect(choice.url):
+        return connect_session(choice)[0]
     try:
         from pyspark.sql import SparkSession
     except ImportError:
@@ -340,16 +400,12 @@ def spark_session(choice: EngineChoice) -> Any:
     active = SparkSession.getActiveSession()
     if active is not None:
         return active
-    builder = SparkSession.builder.appName("assessor")
-    if choice.url.startswith("sc://"):
-        builder = builder.remote(choice.url)
-    else:
-        builder = builder.master(choice.url)
+    builder = SparkSession.builder.appName("assessor").master(choice.url)
     settings = dict(_SPARK_ALWAYS)
     debug = bool(os.environ.get("ASSESSOR_DEBUG"))
-    if not choice.url.startswith("sc://"):  # the driver is a Java process on this machine
-        logging = "" if debug else f" -Dlog4j2.configurationFile={_LOG_CONFIG}"
-        settings["spark.driver.extraJavaOptions"] = _SPARK_JVM + logging
+    # the driver is a Java process on this machine
+    logging = "" if debug else f" -Dlog4j2.configurationFile={_LOG_CONFIG}"
+    settings["spark.driver.extraJavaOptions"] = _SPARK_JVM + logging
     if choice.url.startswith("local"):
         settings.update(_SPARK_LOCAL)
         settings["spark.sql.warehouse.dir"] = _scratch_folder()
@@ -370,6 +426,131 @@ def spark_session(choice: EngineChoice) -> Any:
     if not debug:
         _quiet_pyspark()
     return session
+
+
+def is_spark_connect(url: str) -> bool:
+    """Whether a Spark master URL names a Spark Connect server (``sc://host:port``)."""
+    return url.lower().startswith("sc://")
+
+
+def connect_session(choice: EngineChoice) -> tuple[Any, bool]:
+    """A session of the Spark Connect server ``choice.url``, and whether it is this run's own.
+
+    A Connect session already open in this process (a notebook's) is used as it is, and
+    kept. Otherwise the run opens its own, which the engine releases when the run ends: the
+    server then drops everything the run created. The server itself is never stopped.
+    Missing client packages are E702, a server that does not answer E701.
+    """
+    try:
+        from pyspark.sql.connect.utils import check_dependencies
+
+        # the client's own check names the missing package (grpcio, grpcio-status, ...)
+        check_dependencies("assessor")
+        from pyspark.sql.connect.session import SparkSession
+    except ImportError as error:
+        _missing_extra(SPARK, _missing_package(error), "Spark Connect")
+    active = SparkSession.getActiveSession()
+    if active is not None and not active.is_stopped:
+        return active, False
+    _reach(choice.url)
+    try:
+        session = SparkSession.builder.remote(choice.url).create()
+    except Exception as error:  # a URL the client cannot read
+        _unreachable_connect(choice.url, _first_line(error))
+    with _few_retries(session):
+        try:
+            session.version  # noqa: B018 (the first request: does the server answer?)
+        except Exception as error:  # gRPC's and the server's errors vary
+            session.stop()
+            _unreachable_connect(choice.url, _first_line(error))
+    _configure_connect(session, choice)
+    if not os.environ.get("ASSESSOR_DEBUG"):
+        _quiet_pyspark()
+    return session, True
+
+
+def _connect_engine(choice: EngineChoice) -> SparkEngine:
+    """The Spark engine on a Spark Connect session; the run's own session is released again
+    when the engine cannot be set up on it.
+    """
+    session, ours = connect_session(choice)
+    try:
+        return SparkEngine(session, dict(choice.conf), release=ours)
+    except BaseException:
+        if ours:
+            session.stop()
+        raise
+
+
+def _reach(url: str) -> None:
+    """E701 at once when nothing listens at the server's address: the client would retry
+    for ten minutes before giving up.
+    """
+    import socket
+    from urllib.parse import urlsplit
+
+    try:
+        address = urlsplit(url)
+        host, port = address.hostname or "localhost", address.port or _CONNECT_PORT
+        socket.create_connection((host, port), timeout=_CONNECT_TIMEOUT).close()
+    except (OSError, ValueError) as error:
+        _unreachable_connect(url, str(error) or type(error).__name__)
+
+
+@contextlib.contextmanager
+def _few_retries(session: Any) -> Iterator[None]:
+    """The session's first requests give up after a few seconds instead of ten minutes (a
+    port that accepts connections but does not speak Spark Connect).
+    """
+    from pyspark.sql.connect.client.retries import DefaultPolicy
+
+    policies = session.client.get_retry_policies()
+    session.client.set_retry_policies([DefaultPolicy(max_retries=3)])
+    try:
+        yield
+    finally:
+        session.client.set_retry_policies(policies)
+
+
+def _configure_connect(session: Any, choice: EngineChoice) -> None:
+    """The run's settings on its Connect session; E701 for one the server refuses (a
+    setting of the server's start, such as the driver's memory).
+    """
+    for key, value in {**_SPARK_ALWAYS, **dict(choice.conf)}.items():
+        try:
+            session.conf.set(key, value)
+        except Exception as error:  # pyspark's error classes vary
+            session.stop()
+            fail(
+                "E701",
+                f"Spark Connect at {_without_secrets(choice.url)} refused the setting "
+                f"{key}: {_first_line(error)}",
+                None,
+                "on Spark Connect, spark: conf: in assessor.yaml may hold only session "
+                "settings (spark.sql.…); the server's own are set where it starts",
+            )
+
+
+def _unreachable_connect(url: str, reason: str) -> None:
+    fail(
+        "E701",
+        f"cannot connect to Spark Connect at {_without_secrets(url)}: {reason}",
+        None,
+        "check that a Spark Connect server of Spark 4.0 runs there (Spark's "
+        "sbin/start-connect-server.sh) and that this machine can reach its port (15002 by "
+        "default)",
+    )
+
+
+def _without_secrets(url: str) -> str:
+    """A Spark Connect URL as it may be shown: without its token or password."""
+    return re.sub(r";token=[^;]*", "", _without_password(url), flags=re.IGNORECASE)
+
+
+def _missing_package(error: ImportError) -> str:
+    """The name to install for a failed import of the Spark Connect client."""
+    parameters = getattr(error, "getMessageParameters", dict)() or {}
+    return parameters.get("package_name") or error.name or "pyspark"
 
 
 def _quiet_pyspark() -> None:
@@ -418,16 +599,21 @@ def _scratch_folder() -> str:
 class SparkEngine(Engine):
     """A run on Spark: inputs and series are temporary views of this session, named for the
     run, and dropped with the data they keep when it ends.
+
+    The session is a classic one (a driver in this process) or a Spark Connect one; the
+    same calls work on both. With ``release``, the session is the run's own Spark Connect
+    session, released when the run ends.
     """
 
     kind = SPARK
 
-    def __init__(self, session: Any, conf: Mapping[str, str]) -> None:
+    def __init__(self, session: Any, conf: Mapping[str, str], release: bool = False) -> None:
         import ibis
 
         super().__init__(ibis.pyspark.connect(session))
         self.session = session
         self._conf = conf
+        self._release = release
         self._run = uuid.uuid4().hex[:8]
         self._views: list[str] = []
         self._kept: list[Any] = []
@@ -481,13 +667,24 @@ class SparkEngine(Engine):
         return self.session.sql(self.backend.compile(expression))
 
     def close(self) -> None:
-        """Drop the run's views and the series it kept, and restore the settings."""
+        """Drop the run's views, functions and the series it kept, and restore the settings;
+        or release the run's own Spark Connect session, which drops them all on the server.
+        """
+        if self._release:
+            self.session.stop()  # releases this session only; the server runs on
+            self._kept.clear()  # after: a frame that goes sends no request to a closed session
+            return
         for name in self._views:
             with contextlib.suppress(Exception):
                 self.session.catalog.dropTempView(name)
         for frame in self._kept:
             with contextlib.suppress(Exception):
                 frame.unpersist()
+        # a Spark Connect client releases a kept series on the server when its frame goes
+        self._kept.clear()
+        for name in spark_functions.NAMES:
+            with contextlib.suppress(Exception):
+                self.session.sql(f"DROP TEMPORARY FUNCTION IF EXISTS {name}")
         for key, value in self._restore.items():
             with contextlib.suppress(Exception):
                 if value is None:
@@ -498,8 +695,6 @@ class SparkEngine(Engine):
 
 def install_spark_functions(session: Any) -> None:
     """Define the exact functions as temporary functions of the session."""
-    from assessor.engine import spark_functions
-
     for statement in spark_functions.STATEMENTS:
         session.sql(statement)
 
@@ -507,10 +702,14 @@ def install_spark_functions(session: Any) -> None:
 # -- messages ---------------------------------------------------------------------------------
 
 
-def _missing_extra(kind: str, module: str) -> None:
+def _missing_extra(kind: str, module: str, needing: str = "") -> None:
+    """E702: ``needing`` (the engine ``kind``, or a part of it) lacks the package ``module``,
+    which the extra ``kind`` brings.
+    """
+    needing = needing or f"the {kind} engine"
     fail(
         "E702",
-        f"the {kind} engine needs the Python package {module}, which is not installed",
+        f"{needing} needs the Python package {module}, which is not installed",
         None,
         f"install assessor with it: pip install 'assessor[{kind}]'",
     )

@@ -7,16 +7,25 @@ receives the checked tables, computes every metric's series and outcome, and ret
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import contextlib
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import attrs
 
 from assessor.data.load import LoadedTable, load_tables
+from assessor.data.postgres import DatabaseData, load_in_database
 from assessor.data.sources import find_sources
-from assessor.engine.backends import Engine, EngineChoice, open_engine
+from assessor.engine.backends import (
+    Engine,
+    EngineChoice,
+    check_engine_for_data,
+    engine_for_data,
+    open_engine,
+)
 from assessor.engine.evidence import Evidence, collect_evidence
+from assessor.engine.references import unknown_members
 from assessor.errors import AssessorError, Diagnostic, fail
 from assessor.model import scheme as m
 from assessor.model.registry import RATINGS
@@ -42,12 +51,14 @@ class Evaluation:
     """Raw outcome rows (one dict per period, role, subject and item) and the inputs used.
 
     ``evidence``: when asked for one subject and period, the records behind the plugin
-    metrics its outcomes read, by metric name (see ``engine.evidence``).
+    metrics its outcomes read, by metric name (see ``engine.evidence``). ``warnings``: what
+    the data says that the results may not show (``engine.references``).
     """
 
     rows: list[dict[str, Any]]
     inputs: tuple[LoadedTable, ...]
     evidence: Mapping[str, Evidence] = attrs.field(factory=dict)
+    warnings: tuple[Diagnostic, ...] = ()
 
 
 def install_functions(connection: Any) -> None:
@@ -58,7 +69,7 @@ def install_functions(connection: Any) -> None:
 
 def evaluate(
     scheme: m.Scheme,
-    data: Path,
+    data: Path | DatabaseData,
     first: m.Period,
     last: m.Period,
     rejects: Path | None = None,
@@ -66,37 +77,88 @@ def evaluate(
     evidence_for: tuple[str, m.Period] | None = None,
     progress: Callable[[str], None] | None = None,
     engine: EngineChoice | None = None,
+    encodings: Mapping[str, str] | None = None,
+    duckdb: Mapping[str, str] | None = None,
 ) -> Evaluation:
     """Load the scheme's input tables from ``data`` and compute every outcome row.
+
+    ``data`` is a folder or file, or tables already in PostgreSQL (``DatabaseData``), which
+    are checked and read in place there, by the PostgreSQL engine on that database.
 
     With ``rejects``, rows that break their table's rules are written there and left out
     instead of stopping the run. ``renames`` gives the data's own names of declared columns.
     ``evidence_for`` (a subject and one of the periods) also fetches the records behind the
     numbers of that subject's outcomes, from the same loaded tables. ``progress`` hears
     a few words as each table is read and each metric computed. ``engine`` runs the plan
-    (default: DuckDB, in process).
+    (default: DuckDB, in process). ``encodings`` declares the encoding of tables' CSV files
+    (by default each is detected). ``duckdb`` sets DuckDB, which reads the files: past its
+    ``memory_limit`` it spills to its ``temp_directory``, so inputs larger than memory run.
     """
     import ibis
 
     from assessor.engine.rubric import rating_rules
 
-    choice = engine or EngineChoice()
-    sources = find_sources(scheme.tables, data, renames)
-    duck = ibis.duckdb.connect()
-    install_functions(duck.con)
     rules = {RATINGS: rating_rules(scheme)}
     step = progress or (lambda _: None)
-    loaded = load_tables(
-        duck.con, scheme.tables, sources, rules, rejects, lambda name: step(f"reading {name}")
-    )
-    with open_engine(choice, duck) as runner:
-        runner.receive(duck, [table.name for table in loaded])
-        rows = _outcome_rows(runner, scheme, first, last, step)
-        _check_unique_hits(scheme, rows)
-        evidence = {}
-        if evidence_for is not None:
-            evidence = collect_evidence(runner.backend, scheme, *evidence_for, rows)
-    return Evaluation(rows, tuple(loaded), evidence)
+    reading = lambda name: step(f"reading {name}")  # noqa: E731
+    if isinstance(data, DatabaseData):
+        choice = engine or engine_for_data(data, None)
+        check_engine_for_data(data, choice)
+        with open_engine(choice, None) as runner:
+            connection = runner.backend.con
+            loaded = load_in_database(
+                connection, scheme.tables, data, rules, rejects, renames, reading
+            )
+            return _run(runner, scheme, first, last, step, evidence_for, loaded)
+    choice = engine or EngineChoice()
+    sources = find_sources(scheme.tables, data, renames, encodings)
+    with _memory_named((duckdb or {}).get("memory_limit")):
+        duck = ibis.duckdb.connect(**(duckdb or {}))
+        install_functions(duck.con)
+        loaded = load_tables(duck.con, scheme.tables, sources, rules, rejects, reading)
+        with open_engine(choice, duck) as runner:
+            runner.receive(duck, [table.name for table in loaded])
+            return _run(runner, scheme, first, last, step, evidence_for, loaded)
+
+
+@contextlib.contextmanager
+def _memory_named(limit: str | None) -> Iterator[None]:
+    """DuckDB out of memory (an operation it cannot spill, or no disk left to spill to) is
+    E705, with what to change, rather than an internal error.
+    """
+    try:
+        yield
+    except Exception as error:  # duckdb.OutOfMemoryException; duckdb is imported lazily
+        if type(error).__name__ != "OutOfMemoryException":
+            raise
+        fail(
+            "E705",
+            f"DuckDB ran out of memory (limit {limit or 'its default, 80% of RAM'}): "
+            + str(error).splitlines()[0].removeprefix("Out of Memory Error: "),
+            None,
+            "raise duckdb: memory_limit in assessor.yaml, or lower duckdb: threads; a "
+            "temp_directory on a disk with free space lets DuckDB spill more",
+        )
+
+
+def _run(
+    runner: Engine,
+    scheme: m.Scheme,
+    first: m.Period,
+    last: m.Period,
+    step: Callable[[str], None],
+    evidence_for: tuple[str, m.Period] | None,
+    loaded: list[LoadedTable],
+) -> Evaluation:
+    """The outcome rows (and the evidence asked for) of inputs the engine holds."""
+    rows = _outcome_rows(runner, scheme, first, last, step)
+    _check_unique_hits(scheme, rows)
+    evidence = {}
+    if evidence_for is not None:
+        evidence = collect_evidence(runner.backend, scheme, *evidence_for, rows)
+    files = {table.name: table.source.location() for table in loaded}
+    warnings = unknown_members(scheme, runner.fetch, files)
+    return Evaluation(rows, tuple(loaded), evidence, tuple(warnings))
 
 
 def _outcome_rows(

@@ -92,7 +92,7 @@ def _planner(scheme, first, last, stage: Stage) -> Planner:
     cadence = first.kind
     earliest = min([first.first_month, *_baseline_starts(scheme, cadence)])
     first_month = earliest.plus(-lookback_months(scheme, cadence))
-    planner = Planner(scheme, cadence, first, last, first_month)
+    planner = Planner(scheme, cadence, first, last, first_month, stage)
     for metric in scheme.metrics:
         planner.series[metric.name] = stage(planner.metric_series(metric))
     return planner
@@ -107,8 +107,11 @@ class Planner:
     assessed_first: m.Period
     last: m.Period
     first_month: m.Month  # the earliest month any metric needs
+    stage: Stage = _unstaged
     series: dict[str, ir.Table] = attrs.field(factory=dict)
     inputs: dict[str, ir.Table] = attrs.field(factory=dict)
+    # what plugin metrics computed once (MetricContext.once), by expression
+    shared: dict[Any, ir.Table] = attrs.field(factory=dict)
 
     def __attrs_post_init__(self) -> None:
         self.inputs = {t.name: s.input_table(t, self.scheme.stores) for t in self.scheme.tables}
@@ -124,10 +127,7 @@ class Planner:
         start = self.assessed_first.first_month if assessed_only else self.first_month
         first = m.Period.containing(start, kind)
         last = m.Period.containing(self.last.last_month, kind)
-        dates = [
-            s.month_date(m.Period(kind, i).first_month) for i in range(first.index, last.index + 1)
-        ]
-        return ibis.memtable({"period": dates}, schema={"period": "date"})
+        return s.calendar(first.first_month, last.index - first.index + 1, m.PERIOD_MONTHS[kind])
 
     def frame(self, grain: str | None, kind: str, assessed_only: bool = False) -> ir.Table:
         """Every (period, store, subject) that exists: a subject exists from the period of its
@@ -152,7 +152,7 @@ class Planner:
     def stores(self) -> ir.Table:
         """Every store (``store``): the one store, or each store any input table names."""
         if self.scheme.stores is None:
-            return ibis.memtable({s.STORE: [s.ONE_STORE]}, schema={s.STORE: "string"})
+            return s.one_store()
         named = [table.select(s.STORE) for table in self.inputs.values()]
         # ibis.union of one table is that table, duplicates and all: distinct it explicitly
         found = ibis.union(*named).distinct()
@@ -230,10 +230,11 @@ class Planner:
 
     def plugin_series(self, metric: m.Metric, definition: m.PluginMetric) -> ir.Table:
         """A plugin metric's monthly values, keyed by the role's subjects."""
-        call = plugin_call(self.scheme, self.inputs, metric, self.first_month, self.last.last_month)
-        table = definition.spec.compute(call.context, **call.arguments)
+        call = plugin_call(
+            self.scheme, self.inputs, metric, self.first_month, self.last.last_month, self.once
+        )
+        table = s.plugin_output(definition.spec, call.context, call.arguments)
         stores = call.context.stores
-        s.check_plugin_output(definition.spec, table, grain=metric.grain, stores=stores)
         subject = table.subject if metric.grain else ibis.literal(STORE_SUBJECT)
         store = table[s.STORE] if stores else ibis.literal(s.ONE_STORE)
         exact = Exact.of(table.num, table.den)
@@ -248,6 +249,15 @@ class Planner:
             totals = s.group_sum(result, ["period", s.STORE])
             return totals.mutate(subject=ibis.literal(STORE_SUBJECT))
         return result
+
+    def once(self, rows: ir.Table) -> ir.Table:
+        """``rows`` staged the first time a metric asks for them; equal expressions after that
+        (Ibis compares them by structure) read the staged rows.
+        """
+        key = rows.op()
+        if key not in self.shared:
+            self.shared[key] = self.stage(rows)
+        return self.shared[key]
 
     def mapping_series(self, definition: m.OverMapping) -> ir.Table:
         """Aggregate members' values exactly over a mapping table."""
@@ -483,6 +493,7 @@ def plugin_call(
     metric: m.Metric,
     first_month: m.Month,
     last_month: m.Month,
+    once: Callable[[ir.Table], ir.Table] | None = None,
 ) -> PluginCall:
     """The context and arguments of a plugin metric for the months ``first_month`` to
     ``last_month``: the plan and the evidence of ``assessor explain`` build them here, so the
@@ -502,6 +513,7 @@ def plugin_call(
         s.month_date(last_month),
         scheme.transfer,
         stores=scheme.stores is not None,
+        computed_once=once,
     )
     return PluginCall(context, {name: _plain(value) for name, value in definition.arguments})
 

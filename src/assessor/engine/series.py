@@ -11,7 +11,7 @@ quarter, half-year or year), each period named by the date of its first day.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from fractions import Fraction
 
 import attrs
@@ -21,7 +21,7 @@ import ibis.expr.types as ir
 
 from assessor.data.rows import ibis_schema
 from assessor.engine.exact import EXACT, Exact
-from assessor.errors import fail
+from assessor.errors import AssessorError, fail
 from assessor.model import scheme as m
 from assessor.model.registry import TableSpec
 
@@ -80,10 +80,18 @@ class MetricContext:
     last_period: dt.date
     transfer_date: dt.date | None = None
     stores: bool = False
+    computed_once: Callable[[ir.Table], ir.Table] | None = attrs.field(default=None, eq=False)
 
     def table(self, name: str) -> ir.Table:
         """The input table of that name, as declared by its plugin."""
         return self.tables[name]
+
+    def once(self, rows: ir.Table) -> ir.Table:
+        """The same rows, computed once per run: every metric of the run that asks for an
+        equal expression reads one result. For the expensive step several metrics share, such
+        as one pass over the visits that both a store's and its groups' churn rates count.
+        """
+        return rows if self.computed_once is None else self.computed_once(rows)
 
     @property
     def scope(self) -> list[str]:
@@ -110,8 +118,7 @@ class MetricContext:
         customers need a row per month even when no record falls in it.
         """
         first, last = m.Month.of(self.first_period), m.Month.of(self.last_period)
-        days = [month_date(first.plus(i)) for i in range(last.index - first.index + 1)]
-        return ibis.memtable({"period": days}, schema={"period": "date"})
+        return calendar(first, last.index - first.index + 1)
 
     def with_subject(self, rows: ir.Table, name: str = "the rows") -> ir.Table:
         """``rows`` (of the table ``name``) with a text ``subject`` from the subject column
@@ -158,6 +165,22 @@ def input_table(spec: TableSpec, stores: str | None = None) -> ir.Table:
     if stores is None or stores == STORE:
         return table
     return table.mutate(**{STORE: table[stores]})
+
+
+def calendar(first: m.Month, count: int, step: int = 1) -> ir.Table:
+    """A table ``period`` of the first days of ``count`` periods of ``step`` months from
+    ``first``, computed by the engine (an in-memory table would make Ibis import pandas, and
+    each engine would have to receive it).
+    """
+    numbers = ibis.range(count).unnest().name("i").as_table()
+    # from month numbers, not date + interval: DuckDB would make that a timestamp
+    month = first.index + numbers.i * step
+    return numbers.select(period=ibis.date(month // 12, month % 12 + 1, 1))
+
+
+def one_store() -> ir.Table:
+    """The one store of a scheme without ``stores by``: a single row ``store`` = ''."""
+    return ibis.range(1).unnest().name("i").as_table().select(**{STORE: ibis.literal(ONE_STORE)})
 
 
 def month_date(month: m.Month) -> dt.date:
@@ -226,15 +249,70 @@ def constant(value: Fraction) -> Exact:
     return Exact.constant(value.numerator, value.denominator)
 
 
+def plugin_output(spec, context: MetricContext, arguments: Mapping) -> ir.Table:
+    """Call a plugin metric's ``compute`` and check what it returns (see
+    ``check_plugin_output``); a plugin that raises is named too (E404).
+    """
+    try:
+        table = spec.compute(context, **arguments)
+    except AssessorError:
+        raise
+    except Exception as error:  # a plugin may raise anything; say whose bug it is
+        fail(
+            "E404",
+            f"metric {spec.qualified_name} raised {type(error).__name__}: {error}",
+            None,
+            _plugin_bug(spec),
+        )
+    grain = "subject" if context.subject_column is not None else None
+    check_plugin_output(spec, table, grain, context.stores)
+    return table
+
+
+# the types a metric's columns may have: exact integers (a fraction's parts), a day, a name
+_OUTPUT_TYPES = {
+    "period": ("a date", lambda t: t.is_date() or t.is_timestamp()),
+    # Ibis types a sum of decimal(38, 0) as decimal(38, 2), so any decimal scale passes;
+    # a float (a mean) is refused: it would be cut to an integer, a silently wrong value
+    "num": ("an integer or a decimal", lambda t: t.is_integer() or t.is_decimal()),
+    "den": ("an integer or a decimal", lambda t: t.is_integer() or t.is_decimal()),
+    "subject": ("text or an integer", lambda t: t.is_string() or t.is_integer()),
+    STORE: ("text", lambda t: t.is_string()),
+}
+
+
 def check_plugin_output(spec, table: ir.Table, grain: str | None, stores: bool = False) -> None:
-    """A plugin's metric must return the declared columns; say which plugin when it does not."""
+    """A plugin's metric must return an Ibis table with the declared columns and types (E403):
+    ``period`` (a date), ``num`` and ``den`` (integers), ``subject`` when computed per subject,
+    ``store`` when the data holds many stores. The message names the plugin and the metric.
+    """
+    if not isinstance(table, ir.Table):
+        _wrong_output(spec, f"returned {type(table).__name__}, not an Ibis table")
     expected = {"period", "num", "den"} | ({"subject"} if grain else set())
     expected |= {STORE} if stores else set()
-    missing = expected - set(getattr(table, "columns", ()))
+    missing = expected - set(table.columns)
     if missing:
-        fail(
-            "E403",
-            f"metric {spec.qualified_name} returned no column(s) {', '.join(sorted(missing))}",
-            None,
-            f"this is a bug in the plugin {spec.plugin!r}; report it to its authors",
+        _wrong_output(
+            spec,
+            f"returned no column(s) {', '.join(sorted(missing))}",
+            "group by context.keys (period, store when there are many, subject when asked)"
+            if missing & {"subject", STORE}
+            else None,
         )
+    schema = table.schema()
+    wrong = [
+        f"{name} is {schema[name]}, not {wanted}"
+        for name, (wanted, fits) in _OUTPUT_TYPES.items()
+        if name in expected and not fits(schema[name])
+    ]
+    if wrong:
+        _wrong_output(spec, f"returned wrong types: {'; '.join(wrong)}")
+
+
+def _wrong_output(spec, what: str, advice: str | None = None) -> None:
+    fail("E403", f"metric {spec.qualified_name} {what}", None, _plugin_bug(spec, advice))
+
+
+def _plugin_bug(spec, advice: str | None = None) -> str:
+    hint = f"this is a bug in the plugin {spec.plugin!r}; report it to its authors"
+    return f"{hint} ({advice})" if advice else hint

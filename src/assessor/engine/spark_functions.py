@@ -70,6 +70,8 @@ def lcm(values: str) -> str:
     return f"aggregate({values}, CAST(1 AS {_DECIMAL}), (acc, x) -> {bound})"
 
 
+# what the statements define, so that a run can drop them again
+NAMES = ("assessor_quotient", "assessor_gcd", "assessor_lcm")
 STATEMENTS = (
     f"CREATE OR REPLACE TEMPORARY FUNCTION assessor_quotient(a {_DECIMAL}, b {_DECIMAL}) "
     f"RETURNS {_DECIMAL} RETURN {quotient('a', 'b')}",

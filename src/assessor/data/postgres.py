@@ -1,0 +1,581 @@
+"""Input tables already in PostgreSQL, checked and used where they are.
+
+``--data postgres://user@host:5432/db?schema=NAME`` names a schema of the database that the
+PostgreSQL engine runs in. Each declared input table is the table or view of its name in that
+schema (its columns may carry the company's own names: ``columns:`` in assessor.yaml). Nothing
+is copied out of the database. Each table's declared columns are typed and checked by SQL in
+PostgreSQL, with the same checks as a file's (``data.rows``: types, blanks, ranges, choices and
+row rules, which are Ibis predicates compiled for PostgreSQL), and the plan then reads a
+temporary view of the run's connection, under the input's name: the declared columns, typed,
+without the bad rows. The company's tables are only read, never written.
+
+A bad row has no line in a file. It is named by its primary key (``visit_id=17``); a table
+without one by its physical place (``ctid (0,5)``, valid until the row is next updated); a
+view, which has neither, by its values.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import urllib.parse
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from assessor.data import rows
+from assessor.data.load import LoadedTable, check_unique_rows
+from assessor.data.rows import Reading, TableCheck, quoted, sql_literal
+from assessor.errors import AssessorError, DataLocation, Diagnostic, fail, suggest
+from assessor.model.registry import ColumnSpec, RowRule, TableSpec
+
+_SCHEMES = ("postgres://", "postgresql://")
+DEFAULT_SCHEMA = "public"
+_DIALECT = "postgres"
+_PORT = 5432
+
+# Reading a value written as text, as DuckDB reads a CSV file's: only the forms a person writes
+# (a whole number as digits, a date as YYYY-MM-DD), and null for anything else, instead of
+# PostgreSQL's error (it has no TRY_CAST before version 16). In the run's temporary schema.
+_READERS = {
+    "integer": ("bigint", r"^\s*[+-]?[0-9]+\s*$", "CAST(t AS bigint)"),
+    "decimal": (
+        "numeric",
+        r"^\s*[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)\s*$",
+        "CAST(t AS numeric(38, 9))",
+    ),
+    "date": ("date", r"^\s*[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}\s*$", "CAST(btrim(t) AS date)"),
+    "timestamp": (
+        "timestamp",
+        r"^\s*[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([ T][0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?)?\s*$",
+        "CAST(btrim(t) AS timestamp)",
+    ),
+    # 2026-03, or any date: the first day of that month
+    "month": (
+        "date",
+        r"^\s*[0-9]{4}-[0-9]{1,2}(-[0-9]{1,2})?\s*$",
+        "CAST(date_trunc('month', CAST(CASE WHEN btrim(t) ~ '^[0-9]{4}-[0-9]{1,2}$' "
+        "THEN btrim(t) || '-01' ELSE btrim(t) END AS timestamp)) AS date)",
+    ),
+}
+# Source types whose every value converts exactly into a declared type; any other is read as
+# text (floats as the text a person sees, as DuckDB does). Unconstrained numeric is read as
+# it is, but checked for the 29 digits DECIMAL(38,9) holds before the point.
+_INTEGERS = frozenset({"smallint", "integer", "bigint"})
+_PLAIN_TIMESTAMP = "timestamp without time zone"
+_WHOLE_DIGITS = 29
+_REJECTS = "assessor_rejects"
+
+
+@attrs.frozen
+class DatabaseData:
+    """Input tables already in a PostgreSQL database: ``url`` (as given, ``?schema=``
+    included) and the schema holding them.
+    """
+
+    url: str
+    schema: str = DEFAULT_SCHEMA
+
+    @property
+    def shown(self) -> str:
+        """The URL for messages: never the password."""
+        parts = urllib.parse.urlsplit(self.url)
+        if parts.password is None:
+            return self.url
+        host = parts.netloc.rsplit("@", 1)[1]
+        return urllib.parse.urlunsplit(parts._replace(netloc=f"{parts.username}@{host}"))
+
+    def same_database(self, url: str) -> bool:
+        """Whether ``url`` (an engine's) names this database: same host, port and name."""
+        return _address(url) == _address(self.url)
+
+
+def parse_database_data(text: str) -> DatabaseData | None:
+    """The database a ``--data`` value (or ``data:`` in assessor.yaml) names, or None for a
+    path. Raises ValueError with a sentence for the person when the URL names no database.
+    """
+    if not text.lower().startswith(_SCHEMES):
+        return None
+    parts = urllib.parse.urlsplit(text)
+    if not parts.path.strip("/"):
+        raise ValueError(
+            f"{text!r} names no database; write postgres://user@host:5432/db?schema=NAME"
+        )
+    query = dict(urllib.parse.parse_qsl(parts.query))
+    return DatabaseData(text, query.get("schema") or DEFAULT_SCHEMA)
+
+
+def _address(url: str) -> tuple[str, int, str]:
+    parts = urllib.parse.urlsplit(url)
+    host = (parts.hostname or "localhost").lower()
+    return host, parts.port or _PORT, urllib.parse.unquote(parts.path.strip("/"))
+
+
+@attrs.frozen
+class TableInDatabase:
+    """An input table's source in the database: a table or view of the schema, its primary
+    key (which names bad rows), and the company's own names of declared columns.
+    """
+
+    schema: str
+    table: str
+    kind: str  # pg_class.relkind: r table, p partitioned, v view, m materialised view, f foreign
+    primary_key: tuple[str, ...] = ()
+    renames: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def name(self) -> str:
+        """How messages name it: ``shop.visits``."""
+        return f"{self.schema}.{self.table}"
+
+    @property
+    def relation(self) -> str:
+        """The qualified SQL name."""
+        return f"{quoted(self.schema)}.{quoted(self.table)}"
+
+    def column(self, declared: str) -> str:
+        """The source's name of a declared column."""
+        return dict(self.renames).get(declared, declared)
+
+    def line(self, row: int) -> None:
+        """Rows of a database have no line."""
+        return None
+
+    def location(self, row: int | None = None, column: str | None = None) -> DataLocation:
+        """A place in the database, for a diagnostic."""
+        return DataLocation(self.name, None, column)
+
+    def row_key(self) -> tuple[str, list[str]]:
+        """SQL over the source (aliased ``s``, see ``_Stage.source_select``) naming a row for a
+        person, and the SQL values that order rows by it.
+        """
+        if self.primary_key:
+            names = [f"__key_{k}" for k in range(len(self.primary_key))]
+            return _shown_values(self.primary_key, names), [f"s.{quoted(n)}" for n in names]
+        if self.kind in ("r", "m"):
+            return "'ctid ' || CAST(s.__ctid AS text)", ["s.__ctid"]
+        return "", []  # a view has neither: its values name the row (see ``_Stage.of``)
+
+
+def _shown_values(labels: Sequence[str], names: Sequence[str]) -> str:
+    return " || ', ' || ".join(
+        f"{sql_literal(f'{label}=')} || coalesce(CAST(s.{quoted(name)} AS text), '')"
+        for label, name in zip(labels, names, strict=True)
+    )
+
+
+# -- finding the tables -----------------------------------------------------------------------
+
+
+def find_tables(
+    connection: Any,
+    specs: Iterable[TableSpec],
+    data: DatabaseData,
+    renames: Mapping[str, Mapping[str, str]] | None = None,
+) -> dict[str, tuple[TableInDatabase, dict[str, str]]]:
+    """Every input's table or view in the schema, with the type of each of its columns, or
+    one error listing every input without one (E301).
+    """
+    found: dict[str, tuple[TableInDatabase, dict[str, str]]] = {}
+    missing = []
+    for spec in specs:
+        relation = f"{quoted(data.schema)}.{quoted(spec.name)}"
+        kind = _query(connection, _KIND, [relation])
+        if not kind:
+            missing.append(spec)
+            continue
+        columns = dict(
+            _query(
+                connection,
+                "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute WHERE "
+                "attrelid = to_regclass(%s) AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
+                [relation],
+            )
+        )
+        own = tuple(sorted((renames or {}).get(spec.name, {}).items()))
+        key = tuple(row[0] for row in _query(connection, _PRIMARY_KEY, [relation]))
+        found[spec.name] = (TableInDatabase(data.schema, spec.name, kind[0][0], key, own), columns)
+    if missing:
+        present = [row[0] for row in _query(connection, _TABLES, [data.schema])]
+        raise AssessorError([_no_table(spec, data, present) for spec in missing])
+    return found
+
+
+_KIND = "SELECT relkind FROM pg_class WHERE oid = to_regclass(%s)"
+_PRIMARY_KEY = (
+    "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid "
+    "AND a.attnum = ANY(i.indkey) WHERE i.indrelid = to_regclass(%s) AND i.indisprimary "
+    "ORDER BY array_position(CAST(i.indkey AS int2[]), a.attnum)"
+)
+_TABLES = (
+    "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "WHERE n.nspname = %s AND c.relkind IN ('r', 'p', 'v', 'm', 'f') ORDER BY c.relname"
+)
+
+
+def _no_table(spec: TableSpec, data: DatabaseData, present: list[str]) -> Diagnostic:
+    columns = ", ".join(c.name for c in spec.columns)
+    near = suggest(spec.name, present)
+    listed = ", ".join(present[:20]) or "none"
+    return Diagnostic(
+        "E301",
+        f"no table or view {data.schema}.{spec.name} for input table {spec.name!r} "
+        f"({spec.label_zh})",
+        DataLocation(data.shown),
+        (f"{near}; " if near else "")
+        + f"create a table or view {spec.name} in schema {data.schema} with the columns "
+        f"{columns} (the schema has: {listed})",
+    )
+
+
+def _require_columns(spec: TableSpec, source: TableInDatabase, columns: Mapping[str, str]) -> None:
+    missing = [c for c in spec.columns if source.column(c.name) not in columns]
+    if not missing:
+        return
+    shown = ", ".join(
+        repr(source.column(c.name))
+        + ("" if source.column(c.name) == c.name else f" (for {c.name})")
+        for c in missing
+    )
+    fail(
+        "E302",
+        f"{source.name} has no column {shown}",
+        source.location(column=source.column(missing[0].name)),
+        f"its columns are: {', '.join(columns) or '(none)'}; expected: "
+        + ", ".join(source.column(c.name) for c in spec.columns)
+        + " (a column of another name is mapped under columns: in assessor.yaml)",
+    )
+
+
+# -- how each column is read ------------------------------------------------------------------
+
+
+def readings(spec: TableSpec, types: Mapping[str, str]) -> tuple[Reading, ...]:
+    """How each declared column is read from its PostgreSQL type (by declared name): as it is
+    when the type fits, else as text, parsed in the database.
+    """
+    found = []
+    for index, column in enumerate(spec.columns):
+        value = f"s.{quoted(column.name)}"
+        converted = _converted(column, value, types[column.name])
+        if converted is not None:
+            typed, guarded = converted
+            given = value if guarded else None
+            found.append(Reading(column, index, typed, given, text=False, dialect=_DIALECT))
+            continue
+        text = f"CAST({value} AS text)"
+        given = None if column.type == "text" else text
+        found.append(Reading(column, index, _parsed(column, text), given, dialect=_DIALECT))
+    return tuple(found)
+
+
+def _converted(column: ColumnSpec, value: str, source: str) -> tuple[str, bool] | None:
+    """SQL giving a fitting source value in the column's type, and whether it may fail for
+    extreme values (then it is null, and reported as unreadable); None when it does not fit.
+    """
+    times = (_PLAIN_TIMESTAMP, "date")
+    if column.type == "integer" and source in _INTEGERS:
+        return f"CAST({value} AS bigint)", False
+    if column.type == "decimal":
+        if source in _INTEGERS or _whole_digits(source) <= _WHOLE_DIGITS:
+            return f"CAST({value} AS numeric(38, 9))", False
+        if source == "numeric":  # unconstrained: any size, and NaN
+            return (
+                f"CASE WHEN abs({value}) < 1e{_WHOLE_DIGITS} "
+                f"THEN CAST({value} AS numeric(38, 9)) END",
+                True,
+            )
+    if column.type == "date" and source in times:
+        return f"CAST({value} AS date)", False
+    if column.type == "timestamp" and source in times:
+        return f"CAST({value} AS timestamp)", False
+    if column.type == "month" and source in times:
+        return f"CAST(date_trunc('month', CAST({value} AS timestamp)) AS date)", False
+    return None
+
+
+def _whole_digits(source: str) -> int:
+    """Digits before the point of ``numeric(p,s)``; more than any fit for other types."""
+    if not (source.startswith("numeric(") and source.endswith(")")):
+        return _WHOLE_DIGITS + 1
+    precision, _, scale = source[len("numeric(") : -1].partition(",")
+    return int(precision) - int(scale or 0)
+
+
+def _parsed(column: ColumnSpec, text: str) -> str:
+    """SQL reading a text value in the column's type (null when it cannot be read)."""
+    if column.type == "text":
+        blank = rows.blank_text(text, _DIALECT)
+        # code-point order, as DuckDB and Spark compare texts (see docs/engines.md)
+        return f'CAST(CASE WHEN {blank} THEN NULL ELSE {text} END AS text) COLLATE "C"'
+    return f"pg_temp.assessor_read_{column.type}({text})"
+
+
+def install_readers(connection: Any) -> None:
+    """The functions reading text values (``_READERS``), in the connection's own schema."""
+    for kind, (result, pattern, cast) in _READERS.items():
+        _query(
+            connection,
+            f"CREATE OR REPLACE FUNCTION pg_temp.assessor_read_{kind}(t text) RETURNS {result} "
+            f"LANGUAGE plpgsql IMMUTABLE AS $$ BEGIN IF t ~ {sql_literal(pattern)} THEN "
+            f"RETURN {cast}; END IF; RETURN NULL; "
+            "EXCEPTION WHEN data_exception THEN RETURN NULL; END $$",
+        )
+
+
+# -- checking and using the tables ------------------------------------------------------------
+
+
+@attrs.frozen
+class _Stage:
+    """A table's check stage in PostgreSQL: SQL giving every row with its key, the typed
+    columns, the values as given that checks need and a flag per rule.
+    """
+
+    check: TableCheck
+    source: TableInDatabase
+    key: str
+    order: tuple[str, ...]
+
+    @classmethod
+    def of(cls, check: TableCheck, source: TableInDatabase) -> _Stage:
+        """The stage of a table read from ``source``."""
+        key, order = source.row_key()
+        if not key:  # a view: the row's values name it
+            names = [c.name for c in check.spec.columns]
+            key = _shown_values([source.column(n) for n in names], names)
+            order = [key]
+        return cls(check, source, key, tuple(order))
+
+    def sql(self, record: bool = False) -> str:
+        """The stage's query; with ``record`` also the row as given, as JSON text."""
+        given = [f"{r.given} AS {r.given_name}" for r in self.check.readings if r.given]
+        columns = [
+            f"{self.key} AS _key",
+            *(f"{o} AS _order_{k}" for k, o in enumerate(self.order)),
+            self.check.typed_columns(),
+            *given,
+            *([f"{self._record()} AS _record"] if record else []),
+        ]
+        name = quoted(rows.stage_name(self.check.spec))
+        select = f"SELECT {', '.join(columns)} FROM ({self.source_select()}) AS s"
+        extra = {"_key": "string", **{f"_order_{k}": "string" for k in range(len(self.order))}}
+        if record:
+            extra["_record"] = "string"
+        return f"WITH {name} AS ({select}) {rows.flag_rules(self.check, extra, _DIALECT)}"
+
+    def source_select(self) -> str:
+        """The declared columns under their declared names, and the key's columns."""
+        spec, source = self.check.spec, self.source
+        columns = [f"{quoted(source.column(c.name))} AS {quoted(c.name)}" for c in spec.columns]
+        columns += [f"{quoted(k)} AS __key_{n}" for n, k in enumerate(source.primary_key)]
+        if not source.primary_key and source.kind in ("r", "m"):
+            columns.append("ctid AS __ctid")
+        return f"SELECT {', '.join(columns)} FROM {source.relation}"
+
+    def _record(self) -> str:
+        """The row as given, as JSON text with the declared names (like a rejected line)."""
+        pairs = ", ".join(
+            f"{sql_literal(c.name)}, CAST(s.{quoted(c.name)} AS text)"
+            for c in self.check.spec.columns
+        )
+        return f"CAST(json_build_object({pairs}) AS text)"
+
+    @property
+    def ordering(self) -> str:
+        """SQL ordering rows as the table's key does."""
+        return ", ".join(f"_order_{k}" for k in range(len(self.order)))
+
+
+def load_in_database(
+    connection: Any,
+    specs: Iterable[TableSpec],
+    data: DatabaseData,
+    rules: Mapping[str, Sequence[RowRule]] | None = None,
+    rejects: Path | None = None,
+    renames: Mapping[str, Mapping[str, str]] | None = None,
+    on_table: Callable[[str], None] | None = None,
+) -> list[LoadedTable]:
+    """Check every input table in place (``connection`` is the engine's) and make each
+    readable under its input's name, typed, as a temporary view without its bad rows.
+
+    Bad rows stop the run (all tables' first ones reported together), or with ``rejects``
+    are written there and left out of the views. Raises with a located diagnostic for a
+    missing table or column, an empty table or a duplicate key, as for files.
+    """
+    specs = list(specs)
+    found = find_tables(connection, specs, data, renames)
+    install_readers(connection)
+    if rejects is not None:
+        _start_rejects(connection)
+    loaded, problems = [], []
+    for spec in specs:
+        if on_table is not None:
+            on_table(spec.name)
+        source, types = found[spec.name]
+        _require_columns(spec, source, types)
+        declared = {c.name: types[source.column(c.name)] for c in spec.columns}
+        table_rules = [*spec.rules, *(rules or {}).get(spec.name, ())]
+        check = TableCheck(spec, readings(spec, declared), tuple(table_rules))
+        stage = _Stage.of(check, source)
+        read, bad = _count(connection, stage)
+        if bad and rejects is None:
+            problems.extend(_diagnostics(connection, stage, bad))
+            continue
+        if bad:
+            _add_rejects(connection, stage)
+        _create_view(connection, stage, bad > 0)
+        used = read - bad
+        hint = "check the schema in --data; an empty table usually means a wrong filter"
+        rows.require_rows(spec, source, read, used, hint, f" ({source.name})")
+        check_unique_rows(connection, spec, source)
+        digest = _fingerprint(connection, spec)
+        loaded.append(LoadedTable(spec.name, source, used, digest, read, bad))
+    if problems:
+        raise AssessorError(problems)
+    if rejects is not None:
+        _write_rejects(connection, rejects)
+    return loaded
+
+
+def _count(connection: Any, stage: _Stage) -> tuple[int, int]:
+    """How many rows the table has, and how many break a check: one scan in the database."""
+    bad = _any(stage.check.checks)
+    found = _query(
+        connection,
+        f"SELECT count(*), count(*) FILTER (WHERE {bad}) FROM ({stage.sql()}) AS checked",
+    )
+    return found[0][0], found[0][1]
+
+
+def _any(checks: Sequence[rows.Check]) -> str:
+    return " OR ".join(f"({c.where})" for c in checks) or "false"
+
+
+def _problems(stage: _Stage, record: bool = False) -> str:
+    """SQL: every problem of every bad row, one line each, with the row's key (and the row
+    as given, with ``record``); read from the bad rows set aside (``_flagged``).
+    """
+    checks = stage.check.checks
+    keys = ", ".join(["_key", *(f"_order_{k}" for k in range(len(stage.order)))])
+    extra = ", _record" if record else ""
+    flagged = _flagged(stage)
+    return " UNION ALL ".join(
+        f"(SELECT {keys}{extra}, {sql_literal(c.column)} AS column_name, "
+        f"{sql_literal(c.code)} AS code, {c.problem} AS problem, {sql_literal(c.hint)} AS hint "
+        f"FROM {flagged} WHERE ({c.where}) IS TRUE)"
+        for c in checks
+    )
+
+
+def _flagged(stage: _Stage) -> str:
+    return quoted(f"{stage.check.spec.name}__flagged")
+
+
+def _set_aside(connection: Any, stage: _Stage, record: bool) -> None:
+    """The bad rows, with every value the checks read, in a temporary table."""
+    _query(connection, f"DROP TABLE IF EXISTS pg_temp.{_flagged(stage)}")
+    _query(
+        connection,
+        f"CREATE TEMP TABLE {_flagged(stage)} AS SELECT * FROM ({stage.sql(record)}) AS checked "
+        f"WHERE ({_any(stage.check.checks)}) IS TRUE",
+    )
+
+
+def _diagnostics(connection: Any, stage: _Stage, bad: int) -> list[Diagnostic]:
+    """The first bad rows, each named by its key and column, and how many there are."""
+    _set_aside(connection, stage, record=False)
+    shown = _query(
+        connection,
+        f"SELECT _key, column_name, code, problem, hint FROM ({_problems(stage)}) AS p "
+        f"ORDER BY {stage.ordering}, code, column_name LIMIT {rows.SHOWN}",
+    )
+    _query(connection, f"DROP TABLE {_flagged(stage)}")
+    source = stage.source
+    found = [
+        Diagnostic(code, f"{source.name}: row {key}: {problem}", source.location(column=c), hint)
+        for key, c, code, problem, hint in shown
+    ]
+    unchanged = " (the table itself is not changed)"
+    return rows.with_count(found, len({key for key, *_ in shown}), bad, source, unchanged)
+
+
+def _create_view(connection: Any, stage: _Stage, filtered: bool) -> None:
+    """The input as the plan reads it: a temporary view of the typed columns, without the
+    bad rows when there are any (``IS NOT TRUE``: a check that is null did not fail).
+    """
+    spec = stage.check.spec
+    names = ", ".join(quoted(c.name) for c in spec.columns)
+    if filtered:
+        body = (
+            f"SELECT {names} FROM ({stage.sql()}) AS checked "
+            f"WHERE ({_any(stage.check.checks)}) IS NOT TRUE"
+        )
+    else:
+        body = f"SELECT {stage.check.typed_columns()} FROM ({stage.source_select()}) AS s"
+    _query(connection, f"CREATE TEMP VIEW {quoted(spec.name)} AS {body}")
+
+
+def _fingerprint(connection: Any, spec: TableSpec) -> str:
+    """A SHA-256 of the rows used, whatever their order (a table has none): the count and
+    the sum of the first 60 bits of each row's MD5. It changes when a row does.
+    """
+    found = _query(
+        connection,
+        "SELECT count(*), coalesce(sum(CAST(CAST(CAST('x' || substr(md5(CAST(v AS text)), 1, "
+        f"15) AS bit(60)) AS bigint) AS numeric)), 0) FROM {quoted(spec.name)} AS v",
+    )
+    count, total = found[0]
+    return hashlib.sha256(f"{count}:{total}".encode()).hexdigest()
+
+
+# -- rejected rows ----------------------------------------------------------------------------
+
+
+def _start_rejects(connection: Any) -> None:
+    _query(connection, f"DROP TABLE IF EXISTS pg_temp.{_REJECTS}")
+    _query(
+        connection,
+        f'CREATE TEMP TABLE {_REJECTS} (n bigint GENERATED ALWAYS AS IDENTITY, "table" text, '
+        'file text, "row" text, line bigint, columns text, codes text, problems text, '
+        "record text)",
+    )
+
+
+def _add_rejects(connection: Any, stage: _Stage) -> None:
+    """Every bad row of a table, one line each: its key, what is wrong with it, and the row
+    as given (JSON text), in the key's order.
+    """
+    _set_aside(connection, stage, record=True)
+    spec, source = stage.check.spec, stage.source
+    group = ", ".join(["_key", *(f"_order_{k}" for k in range(len(stage.order)))])
+    _query(
+        connection,
+        f'INSERT INTO {_REJECTS} ("table", file, "row", line, columns, codes, problems, record) '
+        f"SELECT {sql_literal(spec.name)}, {sql_literal(source.name)}, _key, NULL, "
+        "string_agg(DISTINCT column_name, '; ' ORDER BY column_name), "
+        "string_agg(DISTINCT code, '; ' ORDER BY code), "
+        "string_agg(problem, '; ' ORDER BY code, column_name), min(_record) "
+        f"FROM ({_problems(stage, record=True)}) AS p GROUP BY {group} ORDER BY {stage.ordering}",
+    )
+    _query(connection, f"DROP TABLE {_flagged(stage)}")
+
+
+def _write_rejects(connection: Any, path: Path) -> None:
+    """Write the rejected rows of every table to a CSV file, streamed from the database."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    statement = (
+        f'COPY (SELECT "table", file, "row", line, columns, codes, problems, record FROM '
+        f"{_REJECTS} ORDER BY n) TO STDOUT (FORMAT csv, HEADER)"
+    )
+    with connection.cursor() as cursor, path.open("wb") as handle, cursor.copy(statement) as copy:
+        for block in copy:
+            handle.write(block)
+
+
+def _query(connection: Any, sql: str, parameters: list | None = None) -> list[tuple]:
+    """Run one statement on a psycopg connection; its rows (none for a statement without)."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, parameters)
+        return cursor.fetchall() if cursor.description is not None else []
