@@ -13,7 +13,7 @@ import io
 import json
 import os
 import tempfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -542,20 +542,21 @@ def results_csv(outcomes: Iterable[Outcome]) -> str:
     when the outcomes are of many stores.
     """
     outcomes = list(outcomes)
-    return _csv(_with_store(COLUMNS, outcomes), (o.as_record() for o in outcomes))
+    return csv_text(_with_store(COLUMNS, outcomes), (o.as_record() for o in outcomes))
 
 
 def totals_csv(totals: Iterable[Total]) -> str:
     """totals.csv as text, like results.csv."""
     totals = list(totals)
-    return _csv(_with_store(TOTAL_COLUMNS, totals), (t.as_record() for t in totals))
+    return csv_text(_with_store(TOTAL_COLUMNS, totals), (t.as_record() for t in totals))
 
 
 def _with_store(columns: tuple[str, ...], rows: list[Outcome] | list[Total]) -> tuple[str, ...]:
     return ("store", *columns) if any(r.store for r in rows) else columns
 
 
-def _csv(columns: tuple[str, ...], records: Iterable[Mapping[str, str]]) -> str:
+def csv_text(columns: Sequence[str], records: Iterable[Mapping[str, str]]) -> str:
+    """Records as CSV text (LF line ends), readable back whatever the values hold."""
     buffer = io.StringIO()
     plain = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
     # Python 3.11 quotes a field holding a line feed but not one holding a lone carriage

@@ -7,9 +7,7 @@ other one, a subject counts as changed in a period when its grade or net amount 
 
 from __future__ import annotations
 
-import csv
 import html
-import io
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -17,7 +15,7 @@ from statistics import mean
 
 import attrs
 
-from assessor.results import Outcome, build_totals, format_amount, summarise_money
+from assessor.results import Outcome, build_totals, csv_text, format_amount, summarise_money
 
 COLUMNS = ("variant", "period", "payout", "rewards", "penalties", "changed", "mean_points")
 
@@ -103,11 +101,7 @@ def by_period(outcomes: Iterable[Outcome]) -> dict[str, dict[tuple[str, str], tu
 
 def to_csv(summaries: Iterable[Summary]) -> str:
     """The comparison as CSV."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(s.as_record() for s in summaries)
-    return buffer.getvalue()
+    return csv_text(COLUMNS, (s.as_record() for s in summaries))
 
 
 def to_html(summaries: Sequence[Summary], title: str) -> str:

@@ -22,6 +22,7 @@ import attrs
 from assessor import session
 from assessor.model import scheme as m
 from assessor.model.registry import MetricSpec, Registry, TableSpec
+from assessor.results import csv_text
 
 # A table as a test gives it: rows as dicts, CSV text, or a CSV file.
 Rows = Sequence[Mapping[str, Any]] | str | Path
@@ -63,11 +64,7 @@ def _csv_text(rows: Sequence[Mapping[str, Any]]) -> str:
     columns: list[str] = []
     for row in rows:
         columns += [c for c in row if c not in columns]
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows({c: _cell(row.get(c)) for c in columns} for row in rows)
-    return buffer.getvalue()
+    return csv_text(columns, ({c: _cell(row.get(c)) for c in columns} for row in rows))
 
 
 def _cell(value: Any) -> str:
