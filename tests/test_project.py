@@ -120,6 +120,17 @@ PROJECT_MISTAKES = {
             "did you mean 'memory_limit'?",
         ],
     ),
+    "plugins not a list": (
+        "scheme: customer-relations.assess\ndata: data\nplugins: floor_heating\n",
+        ["assessor.yaml:3:10: error[E601] plugins must be a list of plugin names"],
+    ),
+    "plugin not installed": (
+        "scheme: customer-relations.assess\ndata: data\nplugins: [floor_heatin]\n",
+        [
+            "assessor.yaml:3:10: error[E601] plugins: no installed plugin 'floor_heatin'",
+            "did you mean 'floor_heating'?",
+        ],
+    ),
 }
 
 
@@ -146,6 +157,23 @@ def test_duckdb_settings_change_how_not_what(project: Path, tmp_path: Path) -> N
     written = (project / "results" / "2026-03" / "results.csv").read_text("utf-8")
     assert written == _direct(tmp_path)
     assert not any((project / "spill").glob("*"))
+
+
+def test_only_the_plugins_a_project_allows_are_loaded(project: Path, tmp_path: Path) -> None:
+    settings = project / "assessor.yaml"
+    text = settings.read_text("utf-8")
+    settings.write_text(text + "plugins: [floor_heating]\n", "utf-8")
+    outcome = invoke("run", "--period", "2026-03")
+    assert outcome.exit_code == 0, outcome.stderr
+    written = (project / "results" / "2026-03" / "results.csv").read_text("utf-8")
+    assert written == _direct(tmp_path)
+    # the template the scheme extends is floor_heating's: as if that plugin were absent
+    settings.write_text(text + "plugins: [kpi]\n", "utf-8")
+    for command in (("run", "--period", "2026-03"), ("check", "customer-relations.assess")):
+        outcome = invoke(*command)
+        assert outcome.exit_code == 1, outcome.stdout
+        assert "error[E234] no template 'floor-heating/customer-relations'" in outcome.stderr
+        assert "listed under plugins: in assessor.yaml" in outcome.stderr
 
 
 def test_too_little_memory_is_named_with_what_to_change(project: Path) -> None:

@@ -167,9 +167,7 @@ def _cycle_collector_paused() -> Iterator[None]:
 def check(scheme: Path, overrides: dict[str, str], sources: dict[str, str]) -> None:
     """Check a scheme: syntax, names, units and grains, every error at once."""
     with _cycle_collector_paused():
-        from assessor.session import read_scheme
-
-        loaded = read_scheme(scheme, overrides, sources)
+        loaded = _read_scheme(scheme, overrides, sources)
     _print_diagnostics(loaded.warnings, sources)
     checked = loaded.scheme
     click.echo(
@@ -261,7 +259,7 @@ def run(
             raise click.UsageError("give --period, or --from and --to, not both")
         first = last = period
     project, settings = _settings(scheme, data, lang, overrides, engine)
-    loaded = read_scheme(settings.scheme, settings.overrides, sources)
+    loaded = read_scheme(settings.scheme, settings.overrides, sources, allow=_allowed(project))
     _print_diagnostics(loaded.warnings, sources)
     if project is not None:
         project.check_renames(loaded.scheme.tables)
@@ -396,6 +394,18 @@ def _engine_for(data, engine: str | None):
         return engine_for_data(data, engine)
     except ValueError as error:
         raise click.UsageError(str(error)) from None
+
+
+def _read_scheme(path: Path, overrides: dict | None, sources: dict[str, str]):
+    """Read a scheme with only the plugins its project allows (``plugins:``), if it is in one."""
+    from assessor.session import read_scheme
+
+    return read_scheme(path, overrides, sources, allow=_allowed(_project(path)))
+
+
+def _allowed(project) -> tuple[str, ...] | None:
+    """The project's allow-list of plugins; None (every installed one) without a project."""
+    return project.plugins if project is not None else None
 
 
 def _project(scheme: Path | None):
@@ -593,9 +603,8 @@ def inputs(scheme: Path, out: Path, sources: dict[str, str]) -> None:
     inputs.xlsx with a sheet per table and a note on every column.
     """
     from assessor.catalogue import write_blank_inputs
-    from assessor.session import read_scheme
 
-    loaded = read_scheme(scheme, None, sources)
+    loaded = _read_scheme(scheme, None, sources)
     _print_diagnostics(loaded.warnings, sources)
     for path in write_blank_inputs(loaded.scheme.tables, out):
         click.echo(f"wrote {path}")
@@ -624,9 +633,8 @@ def doc(
     definitions, scoring, standards and money, parameters.
     """
     from assessor.document import scheme_document, to_html, to_markdown
-    from assessor.session import read_scheme
 
-    loaded = read_scheme(scheme, overrides, sources)
+    loaded = _read_scheme(scheme, overrides, sources)
     blocks = scheme_document(loaded.scheme, lang)
     text = to_markdown(blocks) if form == "md" else to_html(blocks, lang)
     if out is None:
@@ -646,9 +654,8 @@ def diff_command(before: Path, after: Path, lang: str, sources: dict[str, str]) 
     roles, definitions, weights and methods, standards and money, parameters.
     """
     from assessor.diff import scheme_changes
-    from assessor.session import read_scheme
 
-    old, new = (read_scheme(path, None, sources).scheme for path in (before, after))
+    old, new = (_read_scheme(path, None, sources).scheme for path in (before, after))
     for line in scheme_changes(old, new, lang):
         click.echo(line)
 
@@ -688,7 +695,7 @@ def simulate(
     scheme against a candidate (--against), on the same past data.
     """
     from assessor import simulate as sim
-    from assessor.session import assess, read_scheme
+    from assessor.session import assess
 
     if (vary is None) == (against is None):
         raise click.UsageError("give one of --vary NAME=V1,V2,... and --against OTHER_SCHEME")
@@ -703,7 +710,7 @@ def simulate(
     summaries: list = []
     reference = None
     for variant in _progress(variants, "simulating"):
-        loaded = read_scheme(variant.scheme, dict(variant.overrides), sources)
+        loaded = _read_scheme(variant.scheme, dict(variant.overrides), sources)
         periods = _periods(loaded.scheme, first, last)
         if first is None and last is None:
             first, last = str(periods[0]), str(periods[1])  # every variant over the same span
@@ -790,8 +797,8 @@ def explain(
     from assessor.explain import explain_subject
     from assessor.session import assess, read_scheme
 
-    _, settings = _settings(scheme, data, lang, overrides, engine)
-    loaded = read_scheme(settings.scheme, settings.overrides, sources)
+    project, settings = _settings(scheme, data, lang, overrides, engine)
+    loaded = read_scheme(settings.scheme, settings.overrides, sources, allow=_allowed(project))
     first, last = _periods(loaded.scheme, period, period)
     assessment = assess(
         loaded,

@@ -35,6 +35,7 @@ _KEYS = (
     "engine",
     "spark",
     "duckdb",
+    "plugins",
     "history",
 )
 # CSV files are UTF-8 or GB18030 (GBK) unless declared; any encoding Python knows may be
@@ -78,6 +79,8 @@ class Project:
     table_encodings: Mapping[str, str] = attrs.field(factory=dict)
     # DuckDB's settings (``duckdb: {memory_limit: 4GB, threads: 2, temp_directory: …}``)
     duckdb: tuple[tuple[str, str], ...] = ()
+    # the only plugins schemes may load (``plugins: [auto_aftersales]``); None: every one
+    plugins: tuple[str, ...] | None = None
 
     def encodings(self, tables: tuple[TableSpec, ...]) -> dict[str, str]:
         """The declared encoding of each table's CSV file (``auto``: detected)."""
@@ -206,6 +209,7 @@ def load_project(path: Path) -> Project:
     spark_master = _text(spark, "master", problems)
     spark_conf = tuple(sorted(_texts(spark, "conf", problems).items()))
     duckdb = _duckdb_settings(document, folder, problems)
+    plugins = _allowed_plugins(document, problems)
     history = _mapping(document, "history", problems)
     problems += [
         _problem(f"history: unknown key {key!r}", history.key_spans.get(str(key)), "keys: schema")
@@ -248,6 +252,7 @@ def load_project(path: Path) -> Project:
         encoding=encoding,
         table_encodings=table_encodings,
         duckdb=duckdb,
+        plugins=plugins,
     )
 
 
@@ -361,6 +366,41 @@ def _duckdb_settings(
     if "temp_directory" in settings:
         settings["temp_directory"] = str(folder / settings["temp_directory"].strip())
     return tuple(sorted(settings.items()))
+
+
+def _allowed_plugins(
+    document: LocatedMapping, problems: list[Diagnostic]
+) -> tuple[str, ...] | None:
+    """``plugins:``, the allow-list: names of installed plugins (``assessor plugins``); the
+    others are not even imported. None when the key is absent.
+    """
+    if "plugins" not in document:
+        return None
+    from importlib.metadata import entry_points
+
+    from assessor.plugins.manager import ENTRY_POINT_GROUP
+
+    names = document["plugins"]
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        problems.append(
+            _problem(
+                "plugins must be a list of plugin names",
+                document.place("plugins"),
+                "write e.g. plugins: [auto_aftersales]",
+            )
+        )
+        return None
+    installed = sorted(e.name for e in entry_points(group=ENTRY_POINT_GROUP))
+    problems += [
+        _problem(
+            f"plugins: no installed plugin {name!r}",
+            document.place("plugins"),
+            suggest(name, installed) or "installed: " + ", ".join(installed),
+        )
+        for name in names
+        if name not in installed
+    ]
+    return tuple(names)
 
 
 def _texts(document: LocatedMapping, key: str, problems: list[Diagnostic]) -> dict[str, str]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import TYPE_CHECKING, Any
 
@@ -59,15 +59,17 @@ def read_scheme(
     overrides: Mapping[str, str] | None = None,
     sources: dict[str, str] | None = None,
     plugins: Mapping[str, object] | None = None,
+    allow: Iterable[str] | None = None,
 ) -> LoadedScheme:
     """Read, parse and check a scheme file, merged with the templates it extends; ``sources``
     receives every file's text for error excerpts. ``plugins`` (name: module) are registered
-    beside the installed ones, as a plugin's own tests do (``assessor.testing``).
+    beside the installed ones, as a plugin's own tests do (``assessor.testing``). ``allow``
+    names the only installed plugins loaded (a project's ``plugins:``); None: all.
     """
     from assessor.model.check import check_scheme
     from assessor.plugins.manager import load_registry
 
-    registry, problems = load_registry(extra=plugins)
+    registry, problems = load_registry(allow, extra=plugins)
     texts: list[str] = []
     tree = _parsed(path, registry.templates, texts, sources, ())
     checked, warnings = check_scheme(tree, registry, overrides or {})
@@ -136,7 +138,8 @@ def _template_path(named: Any, scheme: Path, templates: Mapping[str, Any]) -> Pa
             f"{value!r} names several templates; write the full id"
             if matches
             else suggest(value, [*templates, *(id.rsplit("/", 1)[-1] for id in templates)])
-            or "`assessor templates` lists them"
+            or "`assessor templates` lists them; in a project, its plugin must be listed "
+            "under plugins: in assessor.yaml, if that list is there"
         )
     fail("E234", f"no template {value!r} to extend", named.span, hint)
 

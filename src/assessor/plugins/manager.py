@@ -24,6 +24,7 @@ from assessor.model.registry import (
 from assessor.plugins import hookspecs
 
 ENTRY_POINT_GROUP = "assessor"
+BUILTIN = "builtin"
 
 
 def get_plugin_manager(
@@ -36,7 +37,8 @@ def get_plugin_manager(
     """
     manager = pluggy.PluginManager(hookspecs.PROJECT)
     manager.add_hookspecs(hookspecs)
-    allowed = set(allow) if allow is not None else None
+    # assessor's own plugin (the built-in aggregates and the KPI table) always loads
+    allowed = {*allow, BUILTIN} if allow is not None else None
     infos: dict[str, PluginInfo] = {}
     problems: list[Diagnostic] = []
     for entry in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
