@@ -51,12 +51,13 @@ def test_every_hook_is_documented_with_what_it_receives_returns_and_when(name):
     assert contract.summary(name) in page.replace("\n", " ")
 
 
-def test_the_hooks_cover_tables_metrics_functions_and_templates():
+def test_the_hooks_cover_tables_metrics_functions_templates_and_report_sections():
     assert contract.hook_names() == [
         "assessor_tables",
         "assessor_metrics",
         "assessor_aggregates",
         "assessor_templates",
+        "assessor_report_sections",
     ]
 
 

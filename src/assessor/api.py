@@ -10,6 +10,8 @@ from assessor.model.registry import (
     ColumnSpec,
     MetricParam,
     MetricSpec,
+    ReportSection,
+    ReportTable,
     RowRule,
     TableSpec,
     TemplateSpec,
@@ -26,6 +28,8 @@ __all__ = [
     "MetricContext",  # noqa: F822
     "MetricParam",
     "MetricSpec",
+    "ReportSection",
+    "ReportTable",
     "RowRule",
     "TableSpec",
     "TemplateSpec",

@@ -287,11 +287,16 @@ def run(
 
 
 def _write_reports(formats: tuple[str, ...], out: Path, assessment, lang: str) -> None:
-    from assessor.report import write_report
+    from assessor.report import render_sections, write_report
 
-    title = assessment.loaded.scheme.title
-    for form in dict.fromkeys(formats):
-        path = write_report(form, out, title, assessment.outcomes, assessment.totals, lang)
+    forms = [form for form in dict.fromkeys(formats) if form != "csv"]
+    if not forms:
+        return
+    loaded, outcomes, totals = assessment.loaded, assessment.outcomes, assessment.totals
+    sections, problems = render_sections(loaded.report_sections, outcomes, totals, lang)
+    _print_diagnostics(problems, {})
+    for form in forms:
+        path = write_report(form, out, loaded.scheme.title, outcomes, totals, lang, sections)
         if path is not None:
             click.echo(f"wrote {path}")
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
+from assessor.errors import Diagnostic
+from assessor.model.registry import ReportSection, ReportTable
 from assessor.results import (
     MONEY_KINDS,
     Outcome,
@@ -58,6 +60,10 @@ _TEXT = {
 }
 
 
+# A plugin's section as shown: its label in the report's language, and its table.
+Section = tuple[str, ReportTable]
+
+
 def write_report(
     form: str,
     out: Path,
@@ -65,23 +71,61 @@ def write_report(
     outcomes: Sequence[Outcome],
     totals: Sequence[Total],
     language: str,
+    sections: Sequence[Section] = (),
 ) -> Path | None:
     """Write ``report.md``, ``report.html`` or ``report.xlsx`` into ``out``; csv is
     results.csv itself. Written to a temporary name and renamed: an interrupted run leaves
-    no half-written report, and the last one as it was.
+    no half-written report, and the last one as it was. ``sections`` are the plugins'
+    (``render_sections``), after the summary.
     """
     if form == "md":
-        text = markdown(title, outcomes, totals, language)
+        text = markdown(title, outcomes, totals, language, sections)
         return _write(out, "report.md", lambda path: path.write_text(text, encoding="utf-8"))
     if form == "xlsx":
-        book = workbook(outcomes, totals, language)
+        book = workbook(outcomes, totals, language, sections)
         return _write(out, "report.xlsx", book.save)
     if form == "html":
         from assessor.report_html import page
 
-        text = page(title, outcomes, totals, language)
+        text = page(title, outcomes, totals, language, sections)
         return _write(out, "report.html", lambda path: path.write_text(text, encoding="utf-8"))
     return None
+
+
+def render_sections(
+    sections: Iterable[ReportSection],
+    outcomes: Sequence[Outcome],
+    totals: Sequence[Total],
+    language: str,
+) -> tuple[list[Section], list[Diagnostic]]:
+    """Each plugin section's table for this run (those with nothing to show left out), and a
+    warning (E406) for each that raised or returned something else: the report goes on
+    without it.
+    """
+    shown: list[Section] = []
+    problems: list[Diagnostic] = []
+    for section in sections:
+        label = section.label_zh if language == "zh" else section.label_en
+        try:
+            table = section.render(outcomes, totals, language)
+            if table is not None and not isinstance(table, ReportTable):
+                raise TypeError(f"render returned {type(table).__name__}, not a ReportTable")
+        except Exception as error:  # a plugin's code may raise anything
+            problems.append(
+                Diagnostic(
+                    "E406",
+                    f"plugin {section.plugin!r}: report section {section.name!r} failed: "
+                    f"{type(error).__name__}: {error}",
+                    None,
+                    f"the report is written without it; this is a bug in {section.plugin!r}, "
+                    "report it to its authors",
+                    severity="warning",
+                )
+            )
+            continue
+        if table is not None:
+            shown.append((label, table))
+    return shown, problems
 
 
 def _write(out: Path, name: str, write: Callable[[Path], object]) -> Path:
@@ -99,9 +143,15 @@ def _reasons(outcomes: Iterable[Outcome]) -> str:
 
 
 def markdown(
-    title: str, outcomes: Sequence[Outcome], totals: Sequence[Total], language: str
+    title: str,
+    outcomes: Sequence[Outcome],
+    totals: Sequence[Total],
+    language: str,
+    sections: Sequence[Section] = (),
 ) -> str:
-    """A summary per period and role, then every subject with its reasons."""
+    """A summary per period and role, the plugins' sections, then every subject with its
+    reasons.
+    """
     words = _TEXT[language]
     lines = [f"# {title}", "", f"## {words['summary']}", ""]
     lines += [
@@ -114,6 +164,11 @@ def markdown(
             f"| {period} | {role} | {money.subjects} | {format_amount(money.rewards)} | "
             f"{format_amount(money.penalties)} | {format_amount(money.net)} |"
         )
+    for label, table in sections:
+        lines += ["", f"## {label}", "", _markdown_row(table.columns)]
+        lines += ["|" + "---|" * len(table.columns)]
+        lines += [_markdown_row(row) for row in table.rows]
+        lines += ["", table.note] if table.note else []
     grouped = by_subject(outcomes)
     for total in totals:
         head = ", ".join(x for x in (total.points, total.grade, format_amount(total.amount)) if x)
@@ -122,7 +177,16 @@ def markdown(
     return "\n".join(lines) + "\n"
 
 
-def workbook(outcomes: Sequence[Outcome], totals: Sequence[Total], language: str):
+def _markdown_row(cells: Iterable[str]) -> str:
+    return "| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |"
+
+
+def workbook(
+    outcomes: Sequence[Outcome],
+    totals: Sequence[Total],
+    language: str,
+    sections: Sequence[Section] = (),
+):
     """The payroll sheet and a sheet per rule, amounts as numbers with two decimals."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
@@ -159,6 +223,14 @@ def workbook(outcomes: Sequence[Outcome], totals: Sequence[Total], language: str
                  o.explanation]
             )  # fmt: skip
         _format(sheet, amount_column=6)
+    for label, table in sections:  # the plugins' sections, a sheet each
+        sheet = book.create_sheet(label.translate(_SHEET_FORBIDDEN)[:31])
+        sheet.append(list(table.columns))
+        for row in table.rows:
+            sheet.append(list(row))
+        if table.note:
+            sheet.append([])
+            sheet.append([table.note])
     for sheet in book.worksheets:
         for cell in sheet[1]:
             cell.font = Font(bold=True)

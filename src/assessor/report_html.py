@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 
 from assessor.results import Outcome, Total, by_subject, format_amount, summarise_money
 
@@ -43,13 +44,22 @@ _STYLE = (
 )
 
 
-def page(title: str, outcomes: Sequence[Outcome], totals: Sequence[Total], language: str) -> str:
-    """The whole report page."""
+def page(
+    title: str,
+    outcomes: Sequence[Outcome],
+    totals: Sequence[Total],
+    language: str,
+    sections: Sequence[tuple[str, Any]] = (),
+) -> str:
+    """The whole report page; ``sections`` (label, ``ReportTable``) are the plugins', after
+    the summary.
+    """
     words = _WORDS[language]
     parts = [
         f"<h1>{html.escape(title)}</h1>",
         f"<h2>{words['summary']}</h2>",
         _summary(outcomes, words),
+        *(_section(label, table) for label, table in sections),
         _figure(words["payout"], _bars(_payout_per_period(totals))),
         _figure(words["points"], _bars(_histogram(_points(totals)))),
         _figure(words["amounts"], _bars(_histogram([float(t.amount) for t in totals]))),
@@ -63,6 +73,17 @@ def page(title: str, outcomes: Sequence[Outcome], totals: Sequence[Total], langu
         + "".join(parts)
         + "</body></html>\n"
     )
+
+
+def _section(label: str, table: Any) -> str:
+    """A plugin's section: its heading, its table and its note, every text escaped."""
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in table.columns)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>"
+        for row in table.rows
+    )
+    note = f"<p>{html.escape(table.note)}</p>" if table.note else ""
+    return f"<h2>{html.escape(label)}</h2><table><tr>{head}</tr>{body}</table>{note}"
 
 
 def _summary(outcomes: Sequence[Outcome], words: dict) -> str:

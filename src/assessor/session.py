@@ -34,6 +34,8 @@ class LoadedScheme:
     warnings: tuple[Diagnostic, ...] = ()
     # the texts of the templates it extends, nearest first (scheme.bases says which)
     base_texts: tuple[str, ...] = ()
+    # what the plugins it uses add to its reports (registry.ReportSection)
+    report_sections: tuple[Any, ...] = ()
 
 
 @attrs.frozen
@@ -73,8 +75,9 @@ def read_scheme(
     texts: list[str] = []
     tree = _parsed(path, registry.templates, texts, sources, ())
     checked, warnings = check_scheme(tree, registry, overrides or {})
+    sections = tuple(s for s in registry.report_sections.values() if s.plugin in checked.plugins)
     return LoadedScheme(
-        checked, path, texts[0], tuple(problems) + tuple(warnings), tuple(texts[1:])
+        checked, path, texts[0], tuple(problems) + tuple(warnings), tuple(texts[1:]), sections
     )
 
 

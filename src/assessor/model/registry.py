@@ -189,6 +189,32 @@ class TemplateSpec:
 
 
 @attrs.frozen
+class ReportTable:
+    """What a report section shows: a table of text, and a note under it."""
+
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    note: str = ""
+
+
+@attrs.frozen
+class ReportSection:
+    """A section a plugin adds to the reports (Markdown, HTML, XLSX) of schemes that use it.
+
+    ``render(outcomes, totals, language)`` receives the run's outcomes and totals (see
+    ``results.Outcome``: period, role, subject, item, kind, value, reference, amount, status,
+    explanation …) and ``"zh"`` or ``"en"``, and returns a ``ReportTable``, or None when it has
+    nothing to show for this run. It reads nothing else: reports are built from results.
+    """
+
+    name: str
+    label_zh: str
+    label_en: str
+    render: Callable[..., ReportTable | None]
+    plugin: str = ""
+
+
+@attrs.frozen
 class PluginInfo:
     """An installed plugin as found through its entry point."""
 
@@ -206,6 +232,7 @@ class Registry:
     metrics: Mapping[str, tuple[MetricSpec, ...]]
     aggregates: Mapping[str, AggregateSpec]
     templates: Mapping[str, TemplateSpec]
+    report_sections: Mapping[str, ReportSection] = attrs.field(factory=dict)
 
     def metrics_visible_to(self, plugins: set[str]) -> dict[str, list[MetricSpec]]:
         """Metrics by short and qualified name, from the plugins a scheme uses."""

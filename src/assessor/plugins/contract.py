@@ -30,6 +30,8 @@ DECLARATIONS = (
     registry.MetricParam,
     registry.AggregateSpec,
     registry.TemplateSpec,
+    registry.ReportSection,
+    registry.ReportTable,
 )
 
 

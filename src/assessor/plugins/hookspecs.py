@@ -13,7 +13,13 @@ from __future__ import annotations
 
 import pluggy
 
-from assessor.model.registry import AggregateSpec, MetricSpec, TableSpec, TemplateSpec
+from assessor.model.registry import (
+    AggregateSpec,
+    MetricSpec,
+    ReportSection,
+    TableSpec,
+    TemplateSpec,
+)
 
 PROJECT = "assessor"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -160,4 +166,40 @@ def assessor_templates() -> list[TemplateSpec]:
                     sample_data=folder / "sample-data",
                 )
             ]
+    """
+
+
+# -- reports ------------------------------------------------------------------------------
+
+
+@hookspec
+def assessor_report_sections() -> list[ReportSection]:
+    """Declare sections this plugin adds to the reports of schemes that use it.
+
+    Receives: nothing.
+
+    Returns: one ``ReportSection`` per section: a name (unique across plugins), bilingual
+    labels, and ``render(outcomes, totals, language)``, which returns an ``api.ReportTable``
+    (columns, rows of text, a note) or None when the run has nothing for it.
+
+    Called: once per plugin when the registry is built; ``render`` is called once per report
+    (``assessor run --report md|html|xlsx``) of a scheme whose ``uses`` names the plugin. The
+    section follows the summary in Markdown and HTML and is a sheet of its own in the
+    workbook. A ``render`` that raises is reported by plugin name (E406, a warning) and the
+    report is written without its section.
+
+    Example::
+
+        def _late_repairs(outcomes, totals, language):
+            late = [o for o in outcomes if o.item == "repair_on_time" and o.amount < 0]
+            if not late:
+                return None
+            return api.ReportTable(
+                ("期间", "班组") if language == "zh" else ("period", "team"),
+                tuple((o.period, o.subject) for o in late),
+            )
+
+        @api.hookimpl
+        def assessor_report_sections():
+            return [api.ReportSection("late_repairs", "维修超时", "Late repairs", _late_repairs)]
     """

@@ -18,6 +18,7 @@ from assessor.model.registry import (
     MetricSpec,
     PluginInfo,
     Registry,
+    ReportSection,
     TableSpec,
     TemplateSpec,
 )
@@ -79,7 +80,7 @@ def load_registry(
     ``get_plugin_manager``); problems come back as warnings and errors.
     """
     manager, infos, problems = get_plugin_manager(allow, extra)
-    collected: dict[str, dict] = {"tables": {}, "metrics": {}, "aggregates": {}, "templates": {}}
+    collected: dict[str, dict] = {kind: {} for _, kind, _ in _HOOKS}
     for hook_name, kind, key in _HOOKS:
         for name, declaration in _call_each(manager, hook_name, infos, problems):
             declaration = attrs.evolve(declaration, plugin=name)
@@ -88,7 +89,12 @@ def load_registry(
     for (short, _plugin), spec in collected["metrics"].items():
         metrics[short] = (*metrics.get(short, ()), spec)
     registry = Registry(
-        infos, collected["tables"], metrics, collected["aggregates"], collected["templates"]
+        infos,
+        collected["tables"],
+        metrics,
+        collected["aggregates"],
+        collected["templates"],
+        collected["report_sections"],
     )
     return registry, problems
 
@@ -99,12 +105,14 @@ _HOOKS: tuple[tuple[str, str, Callable], ...] = (
     ("assessor_metrics", "metrics", lambda d: (d.name, d.plugin)),
     ("assessor_aggregates", "aggregates", lambda d: d.name),
     ("assessor_templates", "templates", lambda d: d.id),
+    ("assessor_report_sections", "report_sections", lambda d: d.name),
 )
 _DECLARED: dict[str, type] = {
     "assessor_tables": TableSpec,
     "assessor_metrics": MetricSpec,
     "assessor_aggregates": AggregateSpec,
     "assessor_templates": TemplateSpec,
+    "assessor_report_sections": ReportSection,
 }
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from assessor import api
-from assessor_auto_aftersales import sales, service, tables
+from assessor_auto_aftersales import report, sales, service, tables
 from assessor_auto_aftersales.churn import churn_rate, lost_customers
 
 DOMAIN = "auto_aftersales"
@@ -274,4 +274,16 @@ def assessor_templates() -> list[api.TemplateSpec]:
             domain=DOMAIN,
             sample_data=folder / "sample-data-sales-churn",
         ),
+    ]
+
+
+@api.hookimpl
+def assessor_report_sections() -> list[api.ReportSection]:
+    """考核项一览: per period and rule, the shared reference and how many subjects were
+    rewarded, penalised, neither or n/a.
+    """
+    return [
+        api.ReportSection(
+            "rules_at_a_glance", "考核项一览", "Rules at a glance", report.rules_at_a_glance
+        )
     ]
