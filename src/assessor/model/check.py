@@ -8,6 +8,7 @@ the planner receives holds final, exact values.
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Mapping
 from decimal import Decimal
 from fractions import Fraction
@@ -1311,12 +1312,29 @@ def _signature(spec: MetricSpec) -> str:
     return f"{spec.name}({params})"
 
 
-def _expressions(node: object) -> list[m.Expr]:
+def _expressions(node: object, found: list[m.Expr] | None = None) -> list[m.Expr]:
     """Every outermost expression in a model object (a scheme, a metric, a rule …)."""
-    if isinstance(node, _EXPRESSIONS):
-        return [node]
-    if attrs.has(type(node)):
-        return [e for f in attrs.fields(type(node)) for e in _expressions(getattr(node, f.name))]
-    if isinstance(node, tuple | list):
-        return [e for item in node for e in _expressions(item)]
-    return []
+    found = [] if found is None else found
+    if isinstance(node, _LEAVES):
+        pass
+    elif isinstance(node, _EXPRESSIONS):
+        found.append(node)
+    elif isinstance(node, tuple | list):
+        for item in node:
+            _expressions(item, found)
+    elif attrs.has(type(node)):
+        for name in _field_names(type(node)):
+            _expressions(getattr(node, name), found)
+    return found
+
+
+# what holds no expression: skipped without looking inside (the walk is part of every check)
+_LEAVES = (
+    str, int, Fraction, Decimal, Span, datetime.date, type(None), MetricSpec, TableSpec,
+    AggregateSpec, ColumnSpec,
+)  # fmt: skip
+
+
+@functools.cache
+def _field_names(kind: type) -> tuple[str, ...]:
+    return tuple(f.name for f in attrs.fields(kind))
