@@ -7,8 +7,8 @@ known way, and compares the two runs' results.csv and totals.csv (every column):
   visits are ordered by visit_id, never by their place in the file), on DuckDB and on
   PostgreSQL, which keeps no row order at all;
 - **file layout**: the same table written another way (CRLF line ends, a UTF-8 BOM, every
-  field quoted, columns reordered, a column no scheme reads) gives byte-identical outputs.
-  A table split over several files is not read yet: that test is an expected failure;
+  field quoted, columns reordered, a column no scheme reads) gives byte-identical outputs,
+  and so does one table split over two files in a folder named after it;
 - **subject names**: subjects renamed in every table they appear in, to names with quotes,
   spaces, commas, a line break, Chinese characters and SQL text, give the same rows with
   only the names changed. Every template is run once with its rows shuffled and subjects
@@ -293,11 +293,6 @@ def test_column_order_and_unread_columns_do_not_change_the_results(
     assert_same_outputs(run_template(CHURN, data, tmp_path / "out"), baseline(CHURN))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a table is read from exactly one file (data/sources.py); splitting one table "
-    "over several files, such as visits/part-1.csv and visits/part-2.csv, is not supported yet",
-)
 def test_one_table_split_over_two_files_gives_the_same_results(
     baseline: Callable[[dict], Outputs], tmp_path: Path
 ) -> None:

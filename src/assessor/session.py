@@ -316,6 +316,16 @@ def _manifest(
                 "rows_rejected": t.rejected,
                 "sha256": t.sha256,
             }
+            # a table read from a folder also lists its files (used and rejected: per table)
+            | (
+                {
+                    "files": [
+                        {"file": f.name, "rows_read": f.read, "sha256": f.sha256} for f in t.files
+                    ]
+                }
+                if t.files
+                else {}
+            )
             for t in inputs
         ],
         "parameters": {p.name: describe_quantity(p.value, p.unit) for p in scheme.params},

@@ -27,13 +27,26 @@ if TYPE_CHECKING:
 
 
 @attrs.frozen
+class LoadedFile:
+    """One file of a table's folder, as the manifest lists it: its name (``visits/part-1.csv``),
+    the rows read from it and its SHA-256.
+    """
+
+    name: str
+    read: int
+    sha256: str
+
+
+@attrs.frozen
 class LoadedTable:
     """A table registered with the backend: where it came from and how many rows it has.
 
-    ``source`` is a file (or a part of one), or a table already in PostgreSQL, whose
-    ``sha256`` is then a fingerprint of the rows used. ``read`` rows were in the source;
-    ``rows`` of them are used and ``rejected`` broke a rule
-    of the table (only with rejects on; otherwise a broken rule stops the run).
+    ``source`` is a file (or a part of one), a folder of files, or a table already in
+    PostgreSQL, whose ``sha256`` is then a fingerprint of the rows used. ``read`` rows were in
+    the source; ``rows`` of them are used and ``rejected`` broke a rule
+    of the table (only with rejects on; otherwise a broken rule stops the run). A folder's
+    ``files`` are listed each with its own rows and hash; its ``sha256`` is that of the
+    listing (``folder_sha256``).
     """
 
     name: str
@@ -42,6 +55,7 @@ class LoadedTable:
     sha256: str
     read: int = 0
     rejected: int = 0
+    files: tuple[LoadedFile, ...] = ()
 
 
 def load_tables(
@@ -96,8 +110,9 @@ def load_tables(
         hint = "export the records again; an empty export usually means a wrong filter"
         rows.require_rows(spec, source, read, used, hint)
         check_unique_rows(connection, spec, source)
-        digest = file_sha256(source.path)
-        loaded.append(LoadedTable(spec.name, source, used, digest, read, read - used))
+        files = loaded_files(source)
+        digest = folder_sha256(files) if files else file_sha256(source.path)
+        loaded.append(LoadedTable(spec.name, source, used, digest, read, read - used, files))
     if problems:
         raise AssessorError(problems)
     if rejects is not None:
@@ -135,8 +150,35 @@ def check_unique_rows(connection: Any, spec: TableSpec, source: Source | TableIn
             f"{source.name}: {count} rows for {shown}",
             source.location(),
             "keep one row per " + ", ".join(spec.key) + "; add the values up before exporting "
-            "if they are parts of one number",
+            "if they are parts of one number"
+            + (f" (the rows may be in different files of {source.name})" if _split(source) else ""),
         )
+
+
+def loaded_files(source: Source) -> tuple[LoadedFile, ...]:
+    """The files of a folder read as one table, each with its rows and hash (none for any
+    other source).
+    """
+    if not source.files:
+        return ()
+    return tuple(
+        LoadedFile(piece.name, count, file_sha256(piece.path))
+        for piece, count in zip(source.pieces(), source.counts, strict=True)
+    )
+
+
+def folder_sha256(files: Sequence[LoadedFile]) -> str:
+    """The SHA-256 of a folder's files as ``sha256sum`` lists them (``HASH  NAME`` and a
+    newline, in the order read): running ``sha256sum part-1.csv part-2.csv | sha256sum``
+    in the folder gives the same. A file renamed, added, left out or changed changes it.
+    """
+    listing = "".join(f"{f.sha256}  {Path(f.name).name}\n" for f in files)
+    return hashlib.sha256(listing.encode("utf-8")).hexdigest()
+
+
+def _split(source: Source | TableInDatabase) -> bool:
+    """Whether a table was read from the files of a folder."""
+    return isinstance(source, Source) and bool(source.files)
 
 
 def file_sha256(path: Path) -> str:

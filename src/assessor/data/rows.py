@@ -634,15 +634,15 @@ def diagnostics(connection: Any, spec: TableSpec, source: Source, bad: int) -> l
         f"SELECT _row, column_name, code, problem, hint FROM {quoted(bad_name(spec))} "
         f"ORDER BY _row, code, column_name LIMIT {SHOWN}",
     )
-    found = [
-        Diagnostic(
-            code,
-            f"{source.name}: row {row + 1}: {problem}",
-            source.location(row, column),
-            hint,
+    found = []
+    for row, column, code, problem, hint in shown:
+        # a row of a folder's table is named by its own file and its row there
+        file, at = source.piece_at(row)
+        found.append(
+            Diagnostic(
+                code, f"{file.name}: row {at + 1}: {problem}", file.location(at, column), hint
+            )
         )
-        for row, column, code, problem, hint in shown
-    ]
     return with_count(found, len({row for row, *_ in shown}), bad, source)
 
 
@@ -695,17 +695,39 @@ def add_rejects(connection: Any, spec: TableSpec, source: Source, relation: str)
     record = ", ".join(
         f"{quoted(c.name)} := CAST(r.{quoted(c.name)} AS VARCHAR)" for c in spec.columns
     )
-    line = "b._row + 2" if source.line(0) is not None else "NULL"
+    file, row, line = _place_in_file(source, "b._row")
     query(
         connection,
         f"INSERT INTO {_REJECTS} SELECT {sql_literal(spec.name)}, "
-        f"{sql_literal(source.name)}, b._row + 1, {line}, "
+        f"{file}, {row}, {line}, "
         "string_agg(DISTINCT b.column_name, '; '), string_agg(DISTINCT b.code, '; '), "
         "string_agg(b.problem, '; ' ORDER BY b.code, b.column_name), "
         f"any_value(to_json(struct_pack({record}))::VARCHAR) "
         f"FROM {quoted(bad_name(spec))} b JOIN {relation} r "
         "ON r.rowid = b._row GROUP BY b._row",
     )
+
+
+def _place_in_file(source: Source, row: str) -> tuple[str, str, str]:
+    """SQL for where a row of the table (``row``, counted from 0) was: its file's name, its
+    row there (from 1) and its line (NULL where the source has no lines). A folder's table
+    follows its files one after another, so each file's rows are a range of the table's.
+    """
+    places = []
+    for piece, start in source.starts():
+        first_line = piece.line(0)
+        line = "NULL" if first_line is None else f"{row} - {start} + {first_line}"
+        places.append((start, sql_literal(piece.name), f"{row} - {start} + 1", line))
+    if len(places) == 1:
+        return places[0][1:]
+    # the last file starting at or before the row holds it
+    latest = list(reversed(places))
+
+    def case(k: int) -> str:
+        whens = " ".join(f"WHEN {row} >= {p[0]} THEN {p[k]}" for p in latest)
+        return f"CASE {whens} END"
+
+    return case(1), case(2), case(3)
 
 
 def write_rejects(connection: Any, path: Path) -> None:

@@ -1,11 +1,14 @@
 """Where each input table's rows come from, and how the engine reads them.
 
-``--data`` is a folder with one file per table (``visits.csv`` or ``visits.parquet``), an
-XLSX workbook with one sheet per table (the sheet named after the table; its header is the
-first row holding every declared column, so title lines above it are skipped), or a DuckDB
-database file with one table per input. A Parquet file or a database table is read in place,
-each column in its stored type; a CSV file or a sheet is text, copied once into a raw table.
-Either way ``data.rows`` then types and checks the declared columns.
+``--data`` is a folder with one file per table (``visits.csv`` or ``visits.parquet``), or a
+folder per table holding its records in several files of one kind (``visits/part-1.csv``,
+``visits/part-2.csv``: a month per file, or an export cut in two), read in name order as one
+table and each file checked on its own; an XLSX workbook with one sheet per table (the sheet
+named after the table; its header is the first row holding every declared column, so title
+lines above it are skipped); or a DuckDB database file with one table per input. A Parquet
+file or a database table is read in place, each column in its stored type; a CSV file or a
+sheet is text, copied once into a raw table. Either way ``data.rows`` then types and checks
+the declared columns.
 
 A CSV file is UTF-8 (with or without a byte order mark) or GB18030, which includes GBK, the
 encoding Chinese Excel saves in: a file that is valid UTF-8 is read as UTF-8, any other one
@@ -49,8 +52,8 @@ DATABASE_SUFFIXES = (".duckdb", ".db")
 
 @attrs.frozen
 class Source:
-    """One input table's source: a file, or a sheet of a workbook or table of a database
-    (``part``).
+    """One input table's source: a file, a sheet of a workbook or table of a database
+    (``part``), or a folder of files read as one table (``files``).
     """
 
     path: Path
@@ -62,6 +65,13 @@ class Source:
     encoding: str = AUTO
     # the line (sheet row) of the header: a sheet may have titles above it
     header_line: int = 1
+    # a table's folder (``path``): its files in name order, each one of ``pieces``
+    files: tuple[Path, ...] = ()
+    # once read, the rows each of ``files`` gave: their rows follow one another in the
+    # table, so a row of the table is found in its file by counting
+    counts: tuple[int, ...] = ()
+    # a file of a table's folder, which messages name with the folder (visits/part-2.csv)
+    in_folder: bool = False
 
     def column(self, declared: str) -> str:
         """The source's name of a declared column."""
@@ -69,20 +79,61 @@ class Source:
 
     @property
     def name(self) -> str:
-        """How messages name it: ``visits.csv``, ``data.xlsx, sheet visits``."""
+        """How messages name it: ``visits.csv``, ``visits/`` (a folder), ``visits/part-2.csv``
+        (a file of it), ``data.xlsx, sheet visits``.
+        """
+        if self.files:
+            return f"{self.path.name}/"
+        if self.in_folder:
+            return f"{self.path.parent.name}/{self.path.name}"
         if self.part is None:
             return self.path.name
         word = "sheet" if self.kind == "xlsx" else "table"
         return f"{self.path.name}, {word} {self.part}"
 
+    def pieces(self) -> list[Source]:
+        """The single sources the table is read from, in order: each file of its folder, or
+        the source itself.
+        """
+        if not self.files:
+            return [self]
+        return [
+            attrs.evolve(self, path=file, files=(), counts=(), in_folder=True)
+            for file in self.files
+        ]
+
+    def read(self, counts: list[int]) -> Source:
+        """The source once read, ``counts`` giving the rows of each of its pieces."""
+        return attrs.evolve(self, counts=tuple(counts)) if self.files else self
+
+    def starts(self) -> list[tuple[Source, int]]:
+        """Each piece of a source read, with the table's row (from 0) where its rows start."""
+        pieces, start, found = self.pieces(), 0, []
+        for piece, count in zip(pieces, self.counts or [0] * len(pieces), strict=True):
+            found.append((piece, start))
+            start += count
+        return found
+
+    def piece_at(self, row: int) -> tuple[Source, int]:
+        """The piece holding a row of the table (counted from 0), and the row in it."""
+        if not self.files:
+            return self, row
+        piece, start = [(p, s) for p, s in self.starts() if s <= row][-1]
+        return piece, row - start
+
     def line(self, row: int) -> int | None:
-        """The line (or sheet row) of a data row counted from 0; the header is line
-        ``header_line`` (1 but in a sheet with titles above its header).
+        """The line (or sheet row) of a data row counted from 0 in its file; the header is
+        line ``header_line`` (1 but in a sheet with titles above its header).
         """
         return row + self.header_line + 1 if self.kind in ("csv", "xlsx") else None
 
     def location(self, row: int | None = None, column: str | None = None) -> DataLocation:
-        """A place in the source, for a diagnostic."""
+        """A place in the source, for a diagnostic: a row of a folder's table is placed in
+        its own file.
+        """
+        if self.files and row is not None:
+            piece, at = self.piece_at(row)
+            return piece.location(at, column)
         where = str(self.path) if self.part is None else f"{self.path} [{self.part}]"
         return DataLocation(where, None if row is None else self.line(row), column)
 
@@ -126,32 +177,83 @@ def _find_sources(specs: list[TableSpec], data: Path) -> dict[str, Source]:
     found: dict[str, Source] = {}
     problems = []
     for spec in specs:
-        candidates = [
+        files = [
             Source(data / f"{spec.name}{s}", s[1:])
             for s in _FILE_SUFFIXES
             if (data / f"{spec.name}{s}").is_file()
         ]
-        if len(candidates) == 1:
-            found[spec.name] = candidates[0]
-            continue
-        names = " or ".join(f"{spec.name}{s}" for s in _FILE_SUFFIXES)
-        message = (
-            f"no file for input table {spec.name!r} ({spec.label_zh})"
-            if not candidates
-            else f"both {spec.name}.csv and {spec.name}.parquet exist for input table {spec.name!r}"
-        )
-        problems.append(
-            Diagnostic(
-                "E301",
-                message,
-                DataLocation(str(data)),
-                f"put exactly one of {names} in the data folder; columns: "
-                + ", ".join(c.name for c in spec.columns),
-            )
-        )
+        folder = data / spec.name
+        named = [f.name for f in files] + ([f"{spec.name}/"] if folder.is_dir() else [])
+        if len(named) != 1:
+            problems.append(_no_single_source(spec, data, named))
+        elif files:
+            found[spec.name] = files[0]
+        else:
+            try:
+                found[spec.name] = _folder_source(spec, folder)
+            except AssessorError as error:
+                problems.extend(error.diagnostics)
     if problems:
         raise AssessorError(problems)
     return found
+
+
+def _no_single_source(spec: TableSpec, data: Path, named: list[str]) -> Diagnostic:
+    """E301: a table has no source in the data folder, or more than one (``named``)."""
+    names = " or ".join(f"{spec.name}{s}" for s in _FILE_SUFFIXES)
+    if not named:
+        message = f"no file for input table {spec.name!r} ({spec.label_zh})"
+    else:
+        shown = " and ".join(named)
+        message = f"both {shown} exist for input table {spec.name!r}: which is it read from?"
+    return Diagnostic(
+        "E301",
+        message,
+        DataLocation(str(data)),
+        f"put exactly one of {names} or a folder {spec.name}/ of such files in the data "
+        "folder; columns: " + ", ".join(c.name for c in spec.columns),
+    )
+
+
+def _folder_source(spec: TableSpec, folder: Path) -> Source:
+    """A table's folder: its files in name order, all CSV or all Parquet. Any other file in
+    it is an error rather than left out, so no record is silently unread; names starting
+    with a dot are the system's (.DS_Store) and are skipped.
+    """
+    # in the order of their names, the same on every system
+    entries = sorted(e for e in folder.iterdir() if not e.name.startswith("."))
+    kinds = {e.suffix.lower() for e in entries if e.is_file()} & set(_FILE_SUFFIXES)
+    others = [e.name + ("/" if e.is_dir() else "") for e in entries if not _is_part(e)]
+    columns = "; columns: " + ", ".join(c.name for c in spec.columns)
+    if others:
+        fail(
+            "E301",
+            f"{folder.name}/ holds {', '.join(others)}, which cannot be read as part of input "
+            f"table {spec.name!r}",
+            DataLocation(str(folder)),
+            "a table's folder holds only its CSV files or only its Parquet files (a workbook: "
+            "save each sheet as CSV); move anything else out" + columns,
+        )
+    if not entries:
+        fail(
+            "E301",
+            f"{folder.name}/ is empty: input table {spec.name!r} ({spec.label_zh}) has no file",
+            DataLocation(str(folder)),
+            f"put the table's CSV or Parquet files in {folder.name}/ (read in name order as "
+            "one table)" + columns,
+        )
+    if len(kinds) > 1:
+        fail(
+            "E301",
+            f"{folder.name}/ mixes CSV and Parquet files for input table {spec.name!r}",
+            DataLocation(str(folder)),
+            "a table's files are all CSV or all Parquet: convert the others" + columns,
+        )
+    return Source(folder, kinds.pop()[1:], files=tuple(entries))
+
+
+def _is_part(entry: Path) -> bool:
+    return entry.is_file() and entry.suffix.lower() in _FILE_SUFFIXES
 
 
 def _parts(
@@ -258,26 +360,38 @@ def _csv_header(path: Path) -> list[str]:
 
 
 def _load_csv(connection: Any, spec: TableSpec, source: Source) -> Stage:
-    """A CSV file's declared columns as text, in a raw table: read by the engine, from a
-    UTF-8 copy when the file is in another encoding.
+    """A table's CSV file (or the files of its folder, one after another) as text: the
+    declared columns, in a raw table.
+    """
+    counts = [
+        _load_csv_file(connection, spec, piece, append=k > 0)
+        for k, piece in enumerate(source.pieces())
+    ]
+    return _text_stage(spec, source.read(counts))
+
+
+def _load_csv_file(connection: Any, spec: TableSpec, source: Source, append: bool) -> int:
+    """Read one CSV file's declared columns into the raw table (``append``: after the rows
+    already there); how many rows it has. The engine reads it, from a UTF-8 copy when the
+    file is in another encoding; each file of a folder has its own.
     """
     encoding = _declared_encoding(source.encoding)
     if encoding == AUTO:
         encoding = UTF8 if _utf8_start(source.path) else GB18030
     if encoding != UTF8:
         with _utf8_copy(source, encoding) as copy:
-            return _read_csv(connection, spec, source, copy, encoding)
+            return _read_csv(connection, spec, source, copy, encoding, append) or 0
     try:
-        stage = _read_csv(connection, spec, source, source.path, encoding)
+        count = _read_csv(connection, spec, source, source.path, encoding, append)
     except _MixedLineEndings:
         # lines appended by another program: a copy with one line ending throughout
         with _utf8_copy(source, encoding) as copy:
-            return _read_csv(connection, spec, source, copy, encoding)
-    if stage is not None:
-        return stage
+            return _read_csv(connection, spec, source, copy, encoding, append) or 0
+    if count is not None:
+        return count
     # UTF-8 in its first MiB only: GB18030 if the whole file decodes as that
     with _utf8_copy(source, GB18030) as copy:
-        return _read_csv(connection, spec, source, copy, GB18030)
+        return _read_csv(connection, spec, source, copy, GB18030, append) or 0
 
 
 def _declared_encoding(name: str) -> str:
@@ -385,10 +499,11 @@ def _decodes(raw: bytes, encoding: str) -> bool:
 
 
 def _read_csv(
-    connection: Any, spec: TableSpec, source: Source, path: Path, encoding: str
-) -> Stage | None:
+    connection: Any, spec: TableSpec, source: Source, path: Path, encoding: str, append: bool
+) -> int | None:
     """Copy the declared columns of a UTF-8 file (``path``: the source or its copy) into the
-    raw table. None when a line is not UTF-8 and the source's encoding is to be detected.
+    raw table (``append``: after its rows); how many rows it has. None when a line is not
+    UTF-8 and the source's encoding is to be detected: then nothing was added.
     """
     try:
         given = _csv_header(path)
@@ -398,31 +513,53 @@ def _read_csv(
     _require_columns(spec, source, list(header))
     columns = ", ".join(f"{sql_literal(h)}: 'VARCHAR'" for h in given)
     rejects = f"rejects_{spec.name}"
-    _reading(
-        connection,
-        f'CREATE OR REPLACE TABLE "{raw_name(spec)}" AS SELECT '
-        f"{_select_list(spec, source, header)} FROM "
-        f"read_csv(?, header=true, columns={{{columns}}}, store_rejects=true, "
-        f"rejects_table='{rejects}', rejects_scan='{rejects}_scan', auto_detect=false, "
-        "delim=',', quote='\"', escape='\"')",
-        [str(path)],
-    )
-    bad = query(connection, f"SELECT line, error_message FROM {rejects} ORDER BY line LIMIT 1")
-    for table in (rejects, f"{rejects}_scan"):
-        drop_table(connection, table)  # read; only the first malformed line is reported
-    if bad:
-        line, message = bad[0]
-        if "unicode" in message.lower():
-            if source.encoding == AUTO and encoding == UTF8:
-                return None
-            _not_utf8(source, int(line))
-        fail(
-            "E303",
-            f"{source.name}: this line does not have the header's number of fields",
-            DataLocation(str(source.path), int(line)),
-            message.splitlines()[0],
-        )
-    return _text_stage(spec, source)
+    into = f"INSERT INTO {quoted(raw_name(spec))}"
+    if not append:
+        into = f"CREATE OR REPLACE TABLE {quoted(raw_name(spec))} AS"
+    with _undone_unless_read(connection, append) as read:
+        count = _reading(
+            connection,
+            f"{into} SELECT {_select_list(spec, source, header)} FROM "
+            f"read_csv(?, header=true, columns={{{columns}}}, store_rejects=true, "
+            f"rejects_table='{rejects}', rejects_scan='{rejects}_scan', auto_detect=false, "
+            "delim=',', quote='\"', escape='\"')",
+            [str(path)],
+        )[0][0]
+        bad = query(connection, f"SELECT line, error_message FROM {rejects} ORDER BY line LIMIT 1")
+        for table in (rejects, f"{rejects}_scan"):
+            drop_table(connection, table)  # read; only the first malformed line is reported
+        if bad:
+            line, message = bad[0]
+            if "unicode" in message.lower():
+                if source.encoding == AUTO and encoding == UTF8:
+                    return None
+                _not_utf8(source, int(line))
+            fail(
+                "E303",
+                f"{source.name}: this line does not have the header's number of fields",
+                DataLocation(str(source.path), int(line)),
+                message.splitlines()[0],
+            )
+        read.append(True)
+    return count
+
+
+@contextmanager
+def _undone_unless_read(connection: Any, append: bool) -> Iterator[list[bool]]:
+    """Rows appended to the raw table are taken back unless the block marks the file read
+    (a file read again in another encoding must not leave its first reading's rows): the
+    rows of a table's files must follow one another, numbered from 0 without a gap, and a
+    deleted row would leave one. A file read first replaces the table, so needs no undoing.
+    """
+    read: list[bool] = []
+    if not append:
+        yield read
+        return
+    query(connection, "BEGIN TRANSACTION")
+    try:
+        yield read
+    finally:
+        query(connection, "COMMIT" if read else "ROLLBACK")
 
 
 class _MixedLineEndings(Exception):
@@ -450,9 +587,34 @@ def _trimmed_header(given: list[str]) -> dict[str, str]:
 
 
 def _parquet_stage(connection: Any, spec: TableSpec, source: Source) -> Stage:
-    """A Parquet file, read in place."""
-    path = sql_literal(str(source.path))
-    return _typed_stage(connection, spec, source, f"read_parquet({path})")
+    """A Parquet file, or the files of a table's folder one after another, read in place."""
+    if not source.files:
+        path = sql_literal(str(source.path))
+        return _typed_stage(connection, spec, source, f"read_parquet({path})")
+    stages = [
+        _typed_stage(connection, spec, piece, f"read_parquet({sql_literal(str(piece.path))})")
+        for piece in source.pieces()
+    ]
+    counts = [query(connection, f"SELECT count(*) FROM {s.relation}")[0][0] for s in stages]
+    types = {c.name: _common_type([s.types[c.name] for s in stages]) for c in spec.columns}
+    # a column stored in different types by different files is read as text from each
+    selects = [
+        "SELECT "
+        + ", ".join(_as_type(quoted(c.name), s.types[c.name], types[c.name]) for c in spec.columns)
+        + f" FROM {s.relation}"
+        for s in stages
+    ]
+    relation = "(" + " UNION ALL ".join(selects) + ")"
+    return Stage(relation, types, None, source.read(counts))
+
+
+def _common_type(types: list[str]) -> str:
+    """The type of a column over a folder's files: theirs when they agree, else text."""
+    return types[0] if len(set(types)) == 1 else "VARCHAR"
+
+
+def _as_type(column: str, given: str, wanted: str) -> str:
+    return column if given == wanted else f"CAST({column} AS {wanted}) AS {column}"
 
 
 # -- DuckDB database files ------------------------------------------------------------------
