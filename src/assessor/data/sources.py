@@ -10,21 +10,14 @@ file or a database table is read in place, each column in its stored type; a CSV
 sheet is text, copied once into a raw table. Either way ``data.rows`` then types and checks
 the declared columns.
 
-A CSV file is UTF-8 (with or without a byte order mark) or GB18030, which includes GBK, the
-encoding Chinese Excel saves in: a file that is valid UTF-8 is read as UTF-8, any other one
-as GB18030 if it decodes as that. ``assessor.yaml`` may declare a table's encoding instead.
-The engine reads UTF-8 only, so another encoding is decoded in chunks into a temporary UTF-8
-file, which the engine then reads.
+A CSV file is UTF-8 or GB18030 (GBK), detected or declared; ``data.encodings`` gives the
+engine a UTF-8 copy of a file in another encoding.
 """
 
 from __future__ import annotations
 
-import codecs
 import csv
-import io
-import os
 import re
-import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -32,18 +25,21 @@ from typing import Any
 
 import attrs
 
+from assessor.data.encodings import (
+    AUTO,
+    CHUNK,
+    GB18030,
+    UTF8,
+    declared_encoding,
+    not_utf8,
+    utf8_copy,
+    utf8_start,
+)
 from assessor.data.rows import drop_table, query, quoted, raw_name, sql_literal
 from assessor.errors import AssessorError, DataLocation, Diagnostic, fail
 from assessor.model.registry import TableSpec
 
 _FILE_SUFFIXES = (".csv", ".parquet")
-# the encodings a CSV file is read in without a declaration, in this order
-UTF8 = "utf-8"
-GB18030 = "gb18030"
-AUTO = "auto"
-# GBK and GB2312 are subsets of GB18030, which also has the characters Windows adds to them
-_GB_NAMES = frozenset({"gbk", "gb2312", "cp936", "ms936", "gb18030", "euc_cn"})
-_CHUNK = 1 << 20
 # how many rows of a sheet may stand above its header (titles, notes, blank rows)
 HEADER_ROWS = 20
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
@@ -353,7 +349,7 @@ def _csv_header(path: Path) -> list[str]:
     name). Only that line is decoded: a later one may be in another encoding.
     """
     with path.open("rb") as handle:
-        start = handle.read(_CHUNK)
+        start = handle.read(CHUNK)
     # a line may end in CR alone (Excel for Mac), where readline would take the whole file
     first = re.split(rb"\r\n?|\n", start, maxsplit=1)[0]
     return next(csv.reader([first.decode("utf-8-sig")]), [])
@@ -375,127 +371,23 @@ def _load_csv_file(connection: Any, spec: TableSpec, source: Source, append: boo
     already there); how many rows it has. The engine reads it, from a UTF-8 copy when the
     file is in another encoding; each file of a folder has its own.
     """
-    encoding = _declared_encoding(source.encoding)
+    encoding = declared_encoding(source.encoding)
     if encoding == AUTO:
-        encoding = UTF8 if _utf8_start(source.path) else GB18030
+        encoding = UTF8 if utf8_start(source.path) else GB18030
     if encoding != UTF8:
-        with _utf8_copy(source, encoding) as copy:
+        with utf8_copy(source, encoding) as copy:
             return _read_csv(connection, spec, source, copy, encoding, append) or 0
     try:
         count = _read_csv(connection, spec, source, source.path, encoding, append)
     except _MixedLineEndings:
         # lines appended by another program: a copy with one line ending throughout
-        with _utf8_copy(source, encoding) as copy:
+        with utf8_copy(source, encoding) as copy:
             return _read_csv(connection, spec, source, copy, encoding, append) or 0
     if count is not None:
         return count
     # UTF-8 in its first MiB only: GB18030 if the whole file decodes as that
-    with _utf8_copy(source, GB18030) as copy:
+    with utf8_copy(source, GB18030) as copy:
         return _read_csv(connection, spec, source, copy, GB18030, append) or 0
-
-
-def _declared_encoding(name: str) -> str:
-    """A declared encoding as the reader uses it: every GB name is read as GB18030."""
-    if name == AUTO:
-        return AUTO
-    canonical = codecs.lookup(name).name
-    if canonical in ("utf-8", "utf-8-sig"):
-        return UTF8
-    return GB18030 if canonical in _GB_NAMES or name.lower() in _GB_NAMES else canonical
-
-
-def _utf8_start(path: Path) -> bool:
-    """Whether the file's first MiB is UTF-8. A GBK file is then told at once, rather than
-    after the engine has read (and refused) each of its lines.
-    """
-    with path.open("rb") as handle:
-        start = handle.read(_CHUNK)
-    try:
-        # not final: the chunk may end inside a character
-        codecs.getincrementaldecoder(UTF8)("strict").decode(start)
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
-@contextmanager
-def _utf8_copy(source: Source, encoding: str) -> Iterator[Path]:
-    """A temporary UTF-8 copy of a file, decoded in chunks (the file may be larger than
-    memory), each line ending as a newline; removed when the block ends. A byte sequence that
-    does not decode stops the run, naming its line.
-    """
-    handle, name = tempfile.mkstemp(prefix="assessor-", suffix=".csv")
-    copy = Path(name)
-    try:
-        try:
-            _transcode(source.path, handle, encoding)
-        except UnicodeDecodeError:
-            _undecodable(source, encoding)
-        yield copy
-    finally:
-        copy.unlink(missing_ok=True)
-
-
-def _transcode(path: Path, handle: int, encoding: str) -> None:
-    """Decode ``path`` chunk by chunk into the open file ``handle``, as UTF-8; CRLF and CR
-    become LF (the engine's reader refuses a file that mixes them), so lines keep their numbers.
-    """
-    decoder = io.IncrementalNewlineDecoder(
-        codecs.getincrementaldecoder(encoding)("strict"), translate=True
-    )
-    with path.open("rb") as raw, os.fdopen(handle, "w", encoding=UTF8, newline="") as out:
-        while chunk := raw.read(_CHUNK):
-            out.write(decoder.decode(chunk))
-        out.write(decoder.decode(b"", final=True))
-
-
-def _undecodable(source: Source, encoding: str) -> None:
-    declared = source.encoding != AUTO
-    tried = (encoding,) if declared else (UTF8, GB18030)
-    line = _first_undecodable_line(source.path, tried)
-    if declared:
-        what = f"is not {'GB18030 (GBK)' if encoding == GB18030 else encoding} text"
-    elif line is None:  # each line is one or the other, the file is neither
-        line = _first_undecodable_line(source.path, (GB18030,))
-        what = "mixes UTF-8 and GB18030 (GBK) text"
-    else:
-        what = "is neither UTF-8 nor GB18030 (GBK) text"
-    fail(
-        "E303",
-        f"{source.name} {what}: line {line} holds bytes that are no character",
-        DataLocation(str(source.path), line),
-        "save the file as CSV UTF-8 (Excel: 另存为 > CSV UTF-8)"
-        + ("; or correct its encoding in assessor.yaml" if declared else ""),
-    )
-
-
-def _not_utf8(source: Source, line: int | None) -> None:
-    fail(
-        "E303",
-        f"{source.name} is not UTF-8 text",
-        DataLocation(str(source.path), line),
-        "save the file as CSV UTF-8 (Excel: 另存为 > CSV UTF-8), or declare its encoding "
-        "in assessor.yaml (encoding: gbk)",
-    )
-
-
-def _first_undecodable_line(path: Path, encodings: tuple[str, ...]) -> int | None:
-    """Only on the error path: the first line that decodes in none of ``encodings``. A line
-    is cut at its newline byte, which no character of these encodings contains.
-    """
-    with path.open("rb") as handle:
-        for number, raw in enumerate(handle, start=1):
-            if not any(_decodes(raw, encoding) for encoding in encodings):
-                return number
-    return None
-
-
-def _decodes(raw: bytes, encoding: str) -> bool:
-    try:
-        raw.decode(encoding)
-    except UnicodeDecodeError:
-        return False
-    return True
 
 
 def _read_csv(
@@ -508,7 +400,7 @@ def _read_csv(
     try:
         given = _csv_header(path)
     except UnicodeDecodeError:
-        _not_utf8(source, 1)
+        not_utf8(source, 1)
     header = _trimmed_header(given)
     _require_columns(spec, source, list(header))
     columns = ", ".join(f"{sql_literal(h)}: 'VARCHAR'" for h in given)
@@ -533,7 +425,7 @@ def _read_csv(
             if "unicode" in message.lower():
                 if source.encoding == AUTO and encoding == UTF8:
                     return None
-                _not_utf8(source, int(line))
+                not_utf8(source, int(line))
             fail(
                 "E303",
                 f"{source.name}: this line does not have the header's number of fields",
