@@ -51,11 +51,12 @@ def test_every_hook_is_documented_with_what_it_receives_returns_and_when(name):
     assert contract.summary(name) in page.replace("\n", " ")
 
 
-def test_the_hooks_cover_tables_metrics_functions_templates_and_report_sections():
+def test_the_hooks_cover_tables_metrics_functions_scoring_tables_templates_and_report_sections():
     assert contract.hook_names() == [
         "assessor_tables",
         "assessor_metrics",
         "assessor_aggregates",
+        "assessor_scoring_tables",
         "assessor_templates",
         "assessor_report_sections",
     ]
@@ -351,7 +352,7 @@ def test_a_new_plugin_installs_and_passes_its_own_tests(cli, tmp_path):
     _install(package, tmp_path / "site")
     tested = _pytest(package, tmp_path / "site")
     assert tested.returncode == 0, tested.stdout + tested.stderr
-    assert "10 passed" in tested.stdout, tested.stdout
+    assert "11 passed" in tested.stdout, tested.stdout
     assert time.monotonic() - started < 30
 
 
@@ -484,7 +485,7 @@ def test_the_tutorial_builds_installs_tests_and_runs(tmp_path):
     _install(package, tmp_path / "site")
     tested = _pytest(package, tmp_path / "site")
     assert tested.returncode == 0, tested.stdout + tested.stderr
-    assert "10 passed" in tested.stdout, tested.stdout
+    assert "11 passed" in tested.stdout, tested.stdout
     templates = package / "src" / "assessor_property" / "templates" / "property"
     ran = _assessor(
         "run", str(templates / "monthly.assess"), "--data", str(templates / "sample-data"),

@@ -13,6 +13,7 @@ from assessor.model.registry import (
     ReportSection,
     ReportTable,
     RowRule,
+    ScoringTable,
     TableSpec,
     TemplateSpec,
 )
@@ -31,6 +32,7 @@ __all__ = [
     "ReportSection",
     "ReportTable",
     "RowRule",
+    "ScoringTable",
     "TableSpec",
     "TemplateSpec",
     "Unit",

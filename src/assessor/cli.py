@@ -510,6 +510,11 @@ def plugins(check_contract: bool, sources: dict[str, str]) -> None:
                     click.echo(f"    {spec.description}")
         for aggregate in (a for a in registry.aggregates.values() if a.plugin == name):
             click.echo(f"  aggregate {aggregate.name}: {aggregate.description}")
+        for table in (t for t in registry.scoring_tables.values() if t.plugin == name):
+            click.echo(
+                f"  scoring table {table.name}: {table.label_zh} / {table.label_en} "
+                f"({table.unit.value}) {table.method}"
+            )
         for template in (t for t in registry.templates.values() if t.plugin == name):
             click.echo(f"  template {template.id}: {template.title_zh} / {template.title_en}")
 

@@ -15,11 +15,14 @@ from fractions import Fraction
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
-from assessor.errors import Span, suggest
+import attrs
+
+from assessor.errors import AssessorError, Diagnostic, Span, suggest
 from assessor.model import scheme as m
-from assessor.model.registry import RATINGS
+from assessor.model.registry import RATINGS, Registry, ScoringTable
 from assessor.model.units import Unit, comparable, describe_quantity
 from assessor.syntax import ast
+from assessor.syntax.parser import parse_method
 
 if TYPE_CHECKING:
     from assessor.model.check import Grain
@@ -51,6 +54,9 @@ class CardChecks:
     roles: dict[str, m.Role]
     period_kind: str
     used: set[str]
+    plugins: set[str]
+    registry: Registry
+    diagnostics: list[Diagnostic]
 
     # -- scorecards ----------------------------------------------------------------------
 
@@ -178,8 +184,7 @@ class CardChecks:
             value_name = self.indicator_value(item, name, grain)
             if value_name is None:
                 return None
-            score = self.method_score(item.method, self.metrics[value_name], grain)
-            method = _describe_method(item.method)
+            score, method = self.indicator_score(item.method, self.metrics[value_name], grain)
             if score is not None and not options.get("missing"):
                 self.require_policy(item, self.metrics[value_name])
         if score is None:
@@ -326,6 +331,85 @@ class CardChecks:
         return score
 
     # -- scoring methods -----------------------------------------------------------------
+
+    def indicator_score(
+        self, method: ast.Method, value: m.Metric, grain: Grain
+    ) -> tuple[m.Expr | None, str]:
+        """An indicator's points and its method in words; a plugin's scoring table is
+        checked as if its method were written in place.
+        """
+        if not isinstance(method, ast.TableMethod):
+            return self.method_score(method, value, grain), _describe_method(method)
+        found = self.scoring_table(method, value.unit)
+        if found is None:
+            return None, ""
+        table, inner = found
+        before = len(self.diagnostics)
+        score = self.method_score(inner, value, grain)
+        self.diagnostics[before:] = [
+            _in_table(d, table, method.span) for d in self.diagnostics[before:]
+        ]
+        return score, f"table {table.name}: {_describe_method(inner)}"
+
+    def scoring_table(
+        self, method: ast.TableMethod, unit: Unit
+    ) -> tuple[ScoringTable, ast.Method] | None:
+        """The scoring table ``table NAME`` names, among the plugins the scheme uses, and its
+        method parsed with the scheme language's own parser.
+        """
+        name = method.name.text
+        table = self.registry.scoring_tables.get(name)
+        if table is None or table.plugin not in self.plugins:
+            self.unknown_scoring_table(method.name, table)
+            return None
+        where = f"scoring table {name!r} of plugin {table.plugin!r}"
+        try:
+            inner = parse_method(table.method, f"<{where}>")
+        except AssessorError as error:
+            problem = error.diagnostics[0]
+            at = problem.location
+            place = f" (line {at.line}, column {at.column})" if isinstance(at, Span) else ""
+            self.error(
+                "E242",
+                f"{where} is not a scoring method: {problem.message}{place}",
+                method.span,
+                f"its text is {table.method!r}; the plugin must write one method such as "
+                "`bands >= 95% -> 100 | else 0` (report it to the plugin's authors)",
+            )
+            return None
+        if isinstance(inner, ast.TableMethod):
+            self.error(
+                "E242",
+                f"{where} names another table ({inner.name.text!r}) instead of a method",
+                method.span,
+                "a scoring table writes its method out: bands, linear, attainment, deduct, score",
+            )
+            return None
+        if not comparable(unit, table.unit):
+            self.error(
+                "E242",
+                f"{where} scores values in {table.unit.value}; this value is in {unit.value}",
+                method.span,
+                "score the indicator with a table made for its unit, or write the method inline",
+            )
+            return None
+        return table, inner
+
+    def unknown_scoring_table(self, name: ast.Identifier, table: ScoringTable | None) -> None:
+        """E241: no scoring table of that name among the plugins the scheme uses."""
+        visible = sorted(
+            t for t, spec in self.registry.scoring_tables.items() if spec.plugin in self.plugins
+        )
+        if table is not None:
+            hint = f"it is declared by plugin {table.plugin!r}: add it to the scheme's `uses`"
+        else:
+            listed = (
+                "scoring tables of the plugins this scheme uses: " + ", ".join(visible)
+                if visible
+                else "the plugins this scheme uses declare no scoring tables"
+            )
+            hint = suggest(name.text, visible) or listed
+        self.error("E241", f"unknown scoring table {name.text!r}", name.span, hint)
 
     def method_score(self, method: ast.Method, value: m.Metric, grain: Grain) -> m.Expr | None:
         """An indicator's points from its value, by its scoring method."""
@@ -1086,6 +1170,14 @@ def _quantity_text(q: ast.Quantity) -> str:
 def _describe_clamps(options: tuple[ast.ItemOption, ...]) -> list[str]:
     """``cap 120`` and ``floor 0`` as written on the item: they change its points."""
     return [f"{o.kind} {_quantity_text(o.value)}" for o in options if o.value is not None]
+
+
+def _in_table(diagnostic: Diagnostic, table: ScoringTable, used_at: Span) -> Diagnostic:
+    """A problem found in a scoring table's method, told of the table and placed where the
+    scheme names it (the table's own text is not in any file the person can open).
+    """
+    where = f"scoring table {table.name!r} of plugin {table.plugin!r}"
+    return attrs.evolve(diagnostic, message=f"{where}: {diagnostic.message}", location=used_at)
 
 
 def _describe_method(method: ast.Method) -> str:

@@ -1,4 +1,5 @@
-"""What plugins contribute: input tables, metrics, aggregate functions and templates.
+"""What plugins contribute: input tables, metrics, aggregate functions, templates, report
+sections and scoring tables.
 
 These are declarations. The checker reads them to give names meaning; only the engine calls
 the ``compute`` and ``finish`` callables they carry.
@@ -215,6 +216,29 @@ class ReportSection:
 
 
 @attrs.frozen
+class ScoringTable:
+    """A named scoring method a plugin ships, for schemes to score an indicator with
+    ``table NAME``.
+
+    ``method`` is written in the scheme language's own words, exactly as it would follow
+    ``value …`` in an indicator: ``"bands >= 95% -> 100 | >= 85% -> 80 | else 0"``,
+    ``"linear 0% -> 0, 100% -> 100"``, ``"deduct 5 per 1 from 100"``. ``unit`` is the unit
+    of the values it scores: a scheme may use it only on an indicator whose value has that
+    unit (or is a plain number), and its thresholds are checked as if the method were written
+    in place. The name is how schemes write it, so it is a name of the language (letters,
+    Chinese included, digits and ``_``).
+    """
+
+    name: str
+    label_zh: str
+    label_en: str
+    method: str
+    unit: Unit
+    description: str = ""
+    plugin: str = ""
+
+
+@attrs.frozen
 class PluginInfo:
     """An installed plugin as found through its entry point."""
 
@@ -233,6 +257,7 @@ class Registry:
     aggregates: Mapping[str, AggregateSpec]
     templates: Mapping[str, TemplateSpec]
     report_sections: Mapping[str, ReportSection] = attrs.field(factory=dict)
+    scoring_tables: Mapping[str, ScoringTable] = attrs.field(factory=dict)
 
     def metrics_visible_to(self, plugins: set[str]) -> dict[str, list[MetricSpec]]:
         """Metrics by short and qualified name, from the plugins a scheme uses."""

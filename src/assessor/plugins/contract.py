@@ -32,6 +32,7 @@ DECLARATIONS = (
     registry.TemplateSpec,
     registry.ReportSection,
     registry.ReportTable,
+    registry.ScoringTable,
 )
 
 

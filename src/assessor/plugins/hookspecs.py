@@ -17,6 +17,7 @@ from assessor.model.registry import (
     AggregateSpec,
     MetricSpec,
     ReportSection,
+    ScoringTable,
     TableSpec,
     TemplateSpec,
 )
@@ -133,6 +134,43 @@ def assessor_aggregates() -> list[AggregateSpec]:
         @api.hookimpl
         def assessor_aggregates():
             return [api.AggregateSpec("mean", "平均值", "mean", lambda total, count: total / count)]
+    """
+
+
+# -- scoring ------------------------------------------------------------------------------
+
+
+@hookspec
+def assessor_scoring_tables() -> list[ScoringTable]:
+    """Declare named scoring methods that schemes using this plugin score indicators with.
+
+    Receives: nothing.
+
+    Returns: one ``ScoringTable`` per table: a name (unique across plugins), bilingual
+    labels, the method in the scheme language's own words (``bands …``, ``linear …``,
+    ``attainment of …``, ``deduct … per … from …`` or ``score``), the ``api.Unit`` of the
+    values it scores, and a description.
+
+    Called: once per plugin when the registry is built. A scheme whose ``uses`` names the
+    plugin writes ``table NAME`` where it would write a method (``indicator … value x table
+    NAME``, ``amend … table NAME``). The checker parses the method text with the scheme
+    language's parser and checks it as if it were written in place: an unknown name is E241;
+    a text that is not one method, or a table whose unit is not the indicator's, is E242,
+    naming the plugin and the table. ``assessor doc`` and the explanations show the table's
+    name and its method; ``assessor plugins`` lists the tables, and the compliance kit checks
+    that each is one method.
+
+    Example::
+
+        @api.hookimpl
+        def assessor_scoring_tables():
+            return [
+                api.ScoringTable(
+                    "收缴率评分", "物业费收缴率评分", "fee collection scoring",
+                    "bands >= 95% -> 100 | >= 85% -> 80 | >= 70% -> 60 | else 0",
+                    api.Unit.RATIO, "the association's standard bands",
+                )
+            ]
     """
 
 

@@ -19,6 +19,7 @@ from assessor.model.registry import (
     PluginInfo,
     Registry,
     ReportSection,
+    ScoringTable,
     TableSpec,
     TemplateSpec,
 )
@@ -95,6 +96,7 @@ def load_registry(
         collected["aggregates"],
         collected["templates"],
         collected["report_sections"],
+        collected["scoring_tables"],
     )
     return registry, problems
 
@@ -106,6 +108,7 @@ _HOOKS: tuple[tuple[str, str, Callable], ...] = (
     ("assessor_aggregates", "aggregates", lambda d: d.name),
     ("assessor_templates", "templates", lambda d: d.id),
     ("assessor_report_sections", "report_sections", lambda d: d.name),
+    ("assessor_scoring_tables", "scoring_tables", lambda d: d.name),
 )
 _DECLARED: dict[str, type] = {
     "assessor_tables": TableSpec,
@@ -113,6 +116,7 @@ _DECLARED: dict[str, type] = {
     "assessor_aggregates": AggregateSpec,
     "assessor_templates": TemplateSpec,
     "assessor_report_sections": ReportSection,
+    "assessor_scoring_tables": ScoringTable,
 }
 
 

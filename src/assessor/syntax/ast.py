@@ -371,7 +371,15 @@ class Direct:
     span: Span
 
 
-Method = Bands | Linear | Attainment | DeductEach | Direct
+@attrs.frozen
+class TableMethod:
+    """``table NAME``: a scoring table a plugin declares, checked as if written in place."""
+
+    name: Identifier
+    span: Span
+
+
+Method = Bands | Linear | Attainment | DeductEach | Direct | TableMethod
 
 
 @attrs.frozen

@@ -30,9 +30,10 @@ Lines and indentation (2 spaces a level):
   line indented 2; ``dimension ... weight 30%`` indented 2 with its options on the same line;
   ``indicator``/``rubric`` indented 2 more than their parent. Under an indicator, indented 2
   more: ``value EXPR``, then the method (``bands ...``, ``linear ...``, ``attainment of ...``,
-  ``deduct ...``, ``score``), then its options on one line. Under a rubric, indented 2 more:
-  ``scale ...``, ``aggregate ...``, ``criteria ...`` and its options, a line each. Scorecard
-  ``deduct`` and ``veto`` lines are indented 2; a veto's effects are two spaces apart.
+  ``deduct ...``, ``score``, ``table ...``), then its options on one line. Under a rubric,
+  indented 2 more: ``scale ...``, ``aggregate ...``, ``criteria ...`` and its options, a line
+  each. Scorecard ``deduct`` and ``veto`` lines are indented 2; a veto's effects are two
+  spaces apart.
 - ``grade name "label" for role on total``, then its bands on one line indented 2
   (``>= 90 -> "优秀" | ... | else "不合格"``), then each ``at most`` quota on a line indented 2.
 - ``bonus name for role by grade``, then its bands on one line indented 2;
@@ -89,7 +90,7 @@ _GROUPABLE = frozenset({"param", "role", "metric", "amend", "drop"})
 # Scorecard parts that keep a blank line before them where the source had one.
 _SPACED_PARTS = frozenset({"dimension", "indicator", "rubric", "deduct", "veto"})
 _OPTIONS = frozenset({"option_missing", "option_cap", "option_floor"})
-_METHODS = frozenset({"bands", "linear", "attainment", "deduct_each", "direct"})
+_METHODS = frozenset({"bands", "linear", "attainment", "deduct_each", "direct", "table_method"})
 
 
 def format_scheme(text: str, file: str = "<scheme>") -> str:

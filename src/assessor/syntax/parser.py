@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from functools import cache
 
+import attrs
 import lark
 from lark import Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
@@ -59,6 +60,40 @@ def parse(text: str, file: str = "<scheme>") -> ast.SchemeText:
     except UnexpectedInput as error:
         raise AssessorError(_syntax_diagnostic(error, text, file)) from None
     return _ToAst(file).transform(tree)
+
+
+# What a scoring method needs around it to be a scheme; the method starts on the next line.
+_METHOD_FRAME = 'scheme "" scorecard _ for _ indicator _ weight 100 value _\n'
+
+
+def parse_method(text: str, file: str = "<method>") -> ast.Method:
+    """One scoring method on its own, as a plugin's scoring table writes it (the words that
+    follow ``value …`` in an indicator: ``bands >= 95% -> 100 | else 0``).
+
+    Raises a diagnostic whose place is counted in ``text`` when the text is not exactly one
+    method. The method's own spans are those of the text after a first line of frame.
+    """
+    try:
+        tree = parse(_METHOD_FRAME + text, file)
+    except AssessorError as error:
+        raise AssessorError([_unframed(d) for d in error.diagnostics]) from None
+    match tree.declarations:
+        case (ast.ScorecardDecl(items=(ast.Indicator(options=()) as item,)) as card,) if not (
+            card.dimensions or card.deductions or card.vetoes
+        ):
+            return item.method
+    fail("E101", "the text goes on after the scoring method", None, "write one method only")
+
+
+def _unframed(diagnostic: Diagnostic) -> Diagnostic:
+    """A diagnostic about framed method text, placed in the text itself."""
+    if diagnostic.code == "E103":
+        diagnostic = attrs.evolve(diagnostic, message="the method ends too early")
+    span = diagnostic.location
+    if not isinstance(span, Span) or span.line < 2:
+        return attrs.evolve(diagnostic, location=None)
+    moved = attrs.evolve(span, line=span.line - 1, end_line=max(span.end_line - 1, 1))
+    return attrs.evolve(diagnostic, location=moved)
 
 
 def words(text: str) -> str:
@@ -420,6 +455,9 @@ class _ToAst:
 
     def direct(self, meta):
         return ast.Direct(_span(meta, self.file))
+
+    def table_method(self, meta, name):
+        return ast.TableMethod(self._id(name), _span(meta, self.file))
 
     def scale_numeric(self, meta, bounds):
         low, high = bounds

@@ -12,7 +12,8 @@ and ``assessor plugins --check`` runs the same checks on every installed plugin.
 
 1. the plugin loads, and none of its declarations clashes with another plugin's (E401, E402);
 2. its declarations hang together: inputs and subject tables are declared, subject columns
-   exist, parameter defaults fit, templates and sample data exist;
+   exist, parameter defaults fit, templates and sample data exist, scoring tables are one
+   method each;
 3. every metric returns the declared grain and types (E403) without raising (E404), for the
    store and per subject, with one store and with many (``context.scope``), reading only the
    inputs it declares;
@@ -34,8 +35,17 @@ from typing import Any, ClassVar
 import attrs
 
 from assessor.errors import AssessorError, Diagnostic
-from assessor.model.registry import ColumnSpec, MetricSpec, Registry, TableSpec, TemplateSpec
+from assessor.model.registry import (
+    ColumnSpec,
+    MetricSpec,
+    Registry,
+    ScoringTable,
+    TableSpec,
+    TemplateSpec,
+)
 from assessor.model.units import describe_quantity
+from assessor.syntax.ast import TableMethod
+from assessor.syntax.parser import parse_method
 
 
 @attrs.frozen
@@ -112,6 +122,12 @@ def declaration_problems(registry: Registry, name: str) -> list[Problem]:
         for template in plugin_templates(registry, name)
         for message in _template_declaration(template)
     ]
+    problems += [
+        Problem(name, f"scoring table {table.name}", message)
+        for table in registry.scoring_tables.values()
+        if table.plugin == name
+        for message in _scoring_table_declaration(table)
+    ]
     return problems
 
 
@@ -159,6 +175,21 @@ def _template_declaration(template: TemplateSpec) -> Iterator[str]:
         yield f"no scheme file {template.path}"
     if template.sample_data is not None and not template.sample_data.is_dir():
         yield f"no sample data folder {template.sample_data}"
+
+
+def _scoring_table_declaration(table: ScoringTable) -> Iterator[str]:
+    """The method text is one method of the scheme language (how it fits an indicator's value
+    is checked where a scheme uses it), under a name a scheme can write after ``table``.
+    """
+    if not re.fullmatch(r"(?!\d)\w+", table.name):
+        yield f"name {table.name!r} cannot be written in a scheme: use letters, digits and _"
+    try:
+        method = parse_method(table.method)
+    except AssessorError as error:
+        yield f"method {table.method!r} is not a scoring method: {error.diagnostics[0].message}"
+        return
+    if isinstance(method, TableMethod):
+        yield f"method {table.method!r} names another table instead of a method"
 
 
 # -- 3. what compute returns --------------------------------------------------------------
