@@ -73,3 +73,19 @@ def test_an_undecodable_byte_deep_in_a_large_file_names_its_line(tmp_path: Path)
         "visits.csv:4001: error[E303] visits.csv is neither UTF-8 nor GB18030 (GBK) text: line 4001"
     ) in outcome.stderr
     assert not (tmp_path / "out" / "results.csv").exists()
+
+
+def test_an_excerpt_of_a_long_line_shows_the_part_around_the_span() -> None:
+    """A line of 1,003 characters: the excerpt shows 30 before the span and 100 in all, cut
+    with "…" on both sides, and the carets stand under the three spanned characters.
+    """
+    from assessor.errors import EXCERPT_CHARACTERS, Diagnostic, Span, render
+
+    line = "x" * 500 + "BAD" + "y" * 500
+    shown, carets = render(Diagnostic("E101", "here", Span("f", 1, 501, 1, 504)), line).split("\n")[
+        1:3
+    ]
+    text = shown.split(" | ", 1)[1]
+    assert text == "…" + "x" * 30 + "BAD" + "y" * 67 + "…"
+    assert len(text) == EXCERPT_CHARACTERS + 2
+    assert carets.split("| ", 1)[1] == " " * 31 + "^^^"

@@ -100,18 +100,31 @@ def render(diagnostic: Diagnostic, source: str | None = None) -> str:
     return "\n".join(lines)
 
 
+# how many characters of a long source line an excerpt shows, and how many before the span
+EXCERPT_CHARACTERS = 100
+_BEFORE_SPAN = 30
+
+
 def _excerpt(span: Span, source: str) -> list[str]:
-    """The source line of a span with carets under the spanned characters."""
+    """The source line of a span with carets under the spanned characters; of a long line,
+    only the part around the span, cut with "…".
+    """
     text_lines = source.splitlines()
     if not 1 <= span.line <= len(text_lines):
         return []
     text = text_lines[span.line - 1]
-    last = span.end_column if span.end_line == span.line else len(text) + 1
-    width = max(1, last - span.column)
+    start = span.column - 1
+    stop = span.end_column - 1 if span.end_line == span.line else len(text)
+    stop = max(stop, start + 1)
+    left, right = 0, len(text)
+    if len(text) > EXCERPT_CHARACTERS:
+        left = max(0, start - _BEFORE_SPAN)
+        right = min(len(text), left + EXCERPT_CHARACTERS)
+    shown = ("…" if left else "") + text[left:right] + ("…" if right < len(text) else "")
+    before = ("…" if left else "") + text[left:start]
     gutter = f"{span.line:>5} | "
-    pad = _display_width(text[: span.column - 1])
-    carets = "^" * max(1, _display_width(text[span.column - 1 : span.column - 1 + width]))
-    return [gutter + text, " " * (len(gutter) - 2) + "| " + " " * pad + carets]
+    carets = "^" * max(1, _display_width(text[start : min(stop, right)]))
+    return [gutter + shown, " " * (len(gutter) - 2) + "| " + " " * _display_width(before) + carets]
 
 
 def _display_width(text: str) -> int:

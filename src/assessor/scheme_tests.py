@@ -880,7 +880,9 @@ def write_given(table: GivenTable, folder: Path) -> list[int]:
 
 def _csv_record(cells: Sequence[str]) -> str:
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerow(cells)
+    # a lone carriage return is not quoted by the csv module, yet ends the row for readers
+    quoting = csv.QUOTE_ALL if any("\r" in str(c) for c in cells) else csv.QUOTE_MINIMAL
+    csv.writer(buffer, lineterminator="\n", quoting=quoting).writerow(cells)
     return buffer.getvalue()
 
 
