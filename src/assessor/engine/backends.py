@@ -154,12 +154,10 @@ class Engine:
 
     def fetch(self, expression: Any) -> Any:
         """The rows of an expression as an Arrow table, with exact integers and decimals."""
-        if self.kind == DUCKDB:
-            # straight from DuckDB (Ibis's own conversion imports pandas, 0.2 s of every run),
-            # then in the types Ibis has planned: a date may come back as a timestamp
-            rows = self.backend.con.sql(self.backend.compile(expression)).to_arrow_table()
-            return rows.cast(expression.schema().to_pyarrow())
-        return self.backend.to_pyarrow(expression)
+        # straight from DuckDB (Ibis's own conversion imports pandas, 0.2 s of every run),
+        # then in the types Ibis has planned: a date may come back as a timestamp
+        rows = self.backend.con.sql(self.backend.compile(expression)).to_arrow_table()
+        return rows.cast(expression.schema().to_pyarrow())
 
     def close(self) -> None:
         """Drop what the run created in the engine."""
@@ -291,6 +289,10 @@ class PostgresEngine(Engine):
     """A run inside PostgreSQL: everything is temporary to its own connection."""
 
     kind = POSTGRES
+
+    def fetch(self, expression: Any) -> Any:
+        """The rows through Ibis's own conversion to Arrow (psycopg gives Python values)."""
+        return self.backend.to_pyarrow(expression)
 
     def receive(self, duck: Any, names: list[str]) -> None:
         """Copy each checked table into a temporary table of the same name."""

@@ -152,7 +152,7 @@ def metric_evidence(
 
     metric = scheme.metric(name)
     spec = metric.definition.spec
-    inputs = {t.name: s.input_table(t, scheme.stores) for t in scheme.tables}
+    inputs = s.input_tables(scheme)
     call = plugin_call(scheme, inputs, metric, period.first_month, period.last_month)
     table = spec.evidence(call.context, **call.arguments)
     _check_columns(spec, table, metric.grain)

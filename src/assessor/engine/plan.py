@@ -114,7 +114,7 @@ class Planner:
     shared: dict[Any, ir.Table] = attrs.field(factory=dict)
 
     def __attrs_post_init__(self) -> None:
-        self.inputs = {t.name: s.input_table(t, self.scheme.stores) for t in self.scheme.tables}
+        self.inputs = s.input_tables(self.scheme)
 
     # -- periods and subjects ------------------------------------------------------------
 

@@ -30,7 +30,7 @@ def unknown_members(
     member metric's role. ``fetch`` runs an expression on the engine holding the inputs;
     ``where`` locates each input table (its file).
     """
-    inputs = {t.name: s.input_table(t, scheme.stores) for t in scheme.tables}
+    inputs = s.input_tables(scheme)
     keys = [s.STORE] if scheme.stores is not None else []
     found = []
     for mapping, role in _mappings(scheme):

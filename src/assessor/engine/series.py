@@ -157,6 +157,11 @@ class MetricContext:
         return self.with_subject(rows, name)
 
 
+def input_tables(scheme: m.Scheme) -> dict[str, ir.Table]:
+    """Every input table of a scheme by name, as ``input_table`` gives it."""
+    return {t.name: input_table(t, scheme.stores) for t in scheme.tables}
+
+
 def input_table(spec: TableSpec, stores: str | None = None) -> ir.Table:
     """An unbound Ibis table with the declared schema of an input table; with ``stores``
     (the scheme's store column) the rows' store is also in the column ``store``.
@@ -172,7 +177,7 @@ def calendar(first: m.Month, count: int, step: int = 1) -> ir.Table:
     ``first``, computed by the engine (an in-memory table would make Ibis import pandas, and
     each engine would have to receive it).
     """
-    numbers = ibis.range(count).unnest().name("i").as_table()
+    numbers = _numbers(count)
     # from month numbers, not date + interval: DuckDB would make that a timestamp
     month = first.index + numbers.i * step
     return numbers.select(period=ibis.date(month // 12, month % 12 + 1, 1))
@@ -180,7 +185,12 @@ def calendar(first: m.Month, count: int, step: int = 1) -> ir.Table:
 
 def one_store() -> ir.Table:
     """The one store of a scheme without ``stores by``: a single row ``store`` = ''."""
-    return ibis.range(1).unnest().name("i").as_table().select(**{STORE: ibis.literal(ONE_STORE)})
+    return _numbers(1).select(**{STORE: ibis.literal(ONE_STORE)})
+
+
+def _numbers(count: int) -> ir.Table:
+    """A table ``i`` of 0 .. count - 1, computed by the engine."""
+    return ibis.range(count).unnest().name("i").as_table()
 
 
 def month_date(month: m.Month) -> dt.date:

@@ -69,7 +69,6 @@ import tempfile
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import cache
-from importlib import resources
 from pathlib import Path
 
 import attrs
@@ -77,7 +76,7 @@ from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedInput
 
 from assessor.errors import AssessorError
-from assessor.syntax.lalr import cache_file
+from assessor.syntax.lalr import grammar_parser
 from assessor.syntax.parser import _check_limits, _syntax_diagnostic
 
 MAX_WIDTH = 100
@@ -112,15 +111,7 @@ def format_scheme(text: str, file: str = "<scheme>") -> str:
 @cache
 def _layout_parser() -> Lark:
     """The scheme grammar, keeping keywords and punctuation in the tree so they can be laid out."""
-    grammar = resources.files("assessor.syntax").joinpath("grammar.lark").read_text("utf-8")
-    return Lark(
-        grammar,
-        parser="lalr",
-        propagate_positions=True,
-        maybe_placeholders=True,
-        keep_all_tokens=True,
-        cache=cache_file(grammar, "layout"),
-    )
+    return grammar_parser(Lark, "layout", keep_all_tokens=True)
 
 
 def _parse(text: str, file: str) -> Tree:

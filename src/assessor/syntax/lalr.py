@@ -22,13 +22,21 @@ def scheme_parser() -> Lark:
     (see `cache_file`), so later processes load them instead of rebuilding them (about
     20 ms instead of 125 ms on the benchmark machine).
     """
+    return grammar_parser(_SchemeLark, "parse")
+
+
+def grammar_parser(kind: type[Lark], cache_name: str, **options: bool) -> Lark:
+    """An LALR parser of the scheme grammar, with positions, of class ``kind``; its tables
+    are cached under ``cache_name`` (each set of ``options`` builds other tables).
+    """
     grammar = resources.files("assessor.syntax").joinpath("grammar.lark").read_text("utf-8")
-    return _SchemeLark(
+    return kind(
         grammar,
         parser="lalr",
         propagate_positions=True,
         maybe_placeholders=True,
-        cache=cache_file(grammar),
+        cache=cache_file(grammar, cache_name),
+        **options,
     )
 
 
