@@ -274,6 +274,58 @@ def test_rejects_of_a_typed_parquet_file_hold_the_values_as_text(tmp_path: Path)
     }
 
 
+GROUPS = TableSpec(
+    "groups",
+    "接待组",
+    "Groups",
+    columns=(
+        ColumnSpec("group_id", "integer", "编号", "id"),
+        ColumnSpec("name", "text", "组名", "name"),
+        ColumnSpec("note", "text", "备注", "note", required=False),
+    ),
+)
+
+
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        # written by a program: nothing to trim, the texts are read as they are
+        (
+            "(1::BIGINT, '接待1组', 'a b'), (2, 'S017-接待2组', NULL)",
+            [(1, "接待1组", "a b"), (2, "S017-接待2组", None)],
+        ),
+        # one value with spaces (ASCII, ideographic, no-break) trims it; a blank is null
+        (
+            "(1::BIGINT, '接待1组', 'a b'), (2, '\u3000接待2组 ', ' '), (3, 'x', '\u00a0y')",
+            [(1, "接待1组", "a b"), (2, "接待2组", None), (3, "x", "y")],
+        ),
+    ],
+)
+def test_a_parquet_file_s_texts_are_trimmed_only_where_they_need_it(
+    tmp_path: Path, rows: str, expected: list[tuple]
+) -> None:
+    # a Parquet file's texts are checked for spaces once, then read as they are if none has
+    # them; either way the values are those of a CSV file with the same rows
+    parquet = _parquet(tmp_path / "groups.parquet", rows, "group_id, name, note")
+    connection = duckdb.connect()
+    load_tables(connection, [GROUPS], {"groups": Source(parquet, "parquet")})
+    loaded = connection.execute("SELECT * FROM groups ORDER BY group_id").fetchall()
+    assert loaded == expected
+
+
+def test_a_blank_text_in_a_parquet_file_is_still_a_blank(tmp_path: Path) -> None:
+    parquet = _parquet(
+        tmp_path / "groups.parquet", "(1::BIGINT, ''), (2, '\u3000')", "group_id, name"
+    )
+    spec = attrs.evolve(GROUPS, columns=GROUPS.columns[:2])
+    with pytest.raises(AssessorError) as raised:
+        load_tables(duckdb.connect(), [spec], {"groups": Source(parquet, "parquet")})
+    assert [(d.code, d.message) for d in raised.value.diagnostics] == [
+        ("E305", "groups.parquet: row 1: no value in column 'name'"),
+        ("E305", "groups.parquet: row 2: no value in column 'name'"),
+    ]
+
+
 VISITS = TableSpec(
     "visits",
     "进站记录",

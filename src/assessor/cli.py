@@ -145,10 +145,11 @@ def main() -> None:
 
 @contextlib.contextmanager
 def _cycle_collector_paused() -> Iterator[None]:
-    """Pause Python's cycle collector for a short step over bounded input (the scheme size
-    limits): imports, plugins and a parse make tens of thousands of objects, and each round
-    of the collector walks them all again, a sixteenth of `check` on a large scheme. The
-    collector runs as usual afterwards.
+    """Pause Python's cycle collector for a step over bounded input: a scheme (its size is
+    limited), or a run, whose rows stay in the engine and whose outcomes are one per
+    subject, period and item. Imports, plugins and a parse make hundreds of thousands of
+    objects, and each round of the collector walks them all again: a sixteenth of `check`
+    on a large scheme, a tenth of `run`. The collector runs as usual afterwards.
     """
     if not gc.isenabled():
         yield
@@ -234,6 +235,7 @@ def check(scheme: Path, overrides: dict[str, str], sources: dict[str, str]) -> N
 )
 @_engine_option
 @_reports_errors
+@_cycle_collector_paused()
 def run(
     scheme: Path | None,
     data: Path | None,

@@ -170,6 +170,7 @@ def summarise_money(
     return summary
 
 
+@functools.lru_cache(maxsize=1024)  # one per period and cadence, asked for by every outcome
 def period_label(date: Any, cadence: str) -> str:
     """``2026-03``, ``2026-Q1``, ``2026-H1`` or ``2026`` for a period's first day."""
     month = m.Month(date.year * 12 + date.month - 1)
@@ -180,6 +181,13 @@ def _fraction(num: Any, den: Any) -> Fraction | None:
     if num is None or den is None or den == 0:
         return None
     return Fraction(int(num), int(den))
+
+
+# many outcomes show the same exact value: formatted once, from the engine's numerator and
+# denominator (building and hashing a Fraction per value cost more than the formatting)
+@functools.lru_cache(maxsize=4096)
+def _shown(num: Any, den: Any, unit: Unit) -> str:
+    return format_value(_fraction(num, den), unit)
 
 
 def _unit(expr: m.Expr | None) -> Unit:
@@ -299,6 +307,7 @@ class _Explainer:
 
     scheme: m.Scheme
     language: Language
+    _described: dict[tuple[Any, ...], str] = attrs.field(factory=dict, init=False)
 
     @property
     def words(self) -> Mapping[str, str]:
@@ -325,19 +334,28 @@ class _Explainer:
         )
 
     def shown_values(self, row: Mapping[str, Any]) -> tuple[str, str]:
-        value = _fraction(row["value_num"], row["value_den"])
-        reference = _fraction(row["reference_num"], row["reference_den"])
+        value = row["value_num"], row["value_den"]
         if row["kind"] == "rule":
             rule = self.rule(row["item"])
             return (
-                format_value(value, _unit(rule.subject_value)),
-                format_value(reference, _unit(rule.reference_value)),
+                _shown(*value, _unit(rule.subject_value)),
+                _shown(row["reference_num"], row["reference_den"], _unit(rule.reference_value)),
             )
         if row["kind"] == "indicator":
-            return format_value(value, self.value_unit(row)), ""
+            return _shown(*value, self.value_unit(row)), ""
         if row["kind"] == "bonus":
-            return format_value(value, Unit.MONEY), ""
+            return _shown(*value, Unit.MONEY), ""
         return "", ""
+
+    def describe(self, expr: m.Expr | None, value: tuple[Any, Any]) -> str:
+        """``_describe`` of a compared side, once per side and value: a store's rate is the
+        reference of each of its groups.
+        """
+        key = (id(expr), *value)
+        found = self._described.get(key)
+        if found is None:
+            found = self._described[key] = _describe(self.scheme, expr, value, self.language)
+        return found
 
     def rule(self, name: str) -> m.Rule:
         return next(r for r in self.scheme.rules if r.id == name)
@@ -381,7 +399,7 @@ class _Explainer:
                 (rule.subject_value, (row["value_num"], row["value_den"])),
                 (rule.reference_value, (row["reference_num"], row["reference_den"])),
             )
-            left, right = (_describe(self.scheme, e, v, self.language) for e, v in sides)
+            left, right = (self.describe(e, v) for e, v in sides)
             reason = f"{left} {_RELATION[row['relation']]} {right}"
         return reason + words["then"] + _paid(amount, words)
 
@@ -506,8 +524,7 @@ def _describe(
     name = _label(scheme, expr, language)
     if value is None:
         return name
-    exact = _fraction(*value)
-    shown = format_value(exact, _unit(expr)) + ("%" if _unit(expr) == Unit.RATIO else "")
+    shown = _shown(*value, _unit(expr)) + ("%" if _unit(expr) == Unit.RATIO else "")
     if isinstance(expr, m.MetricValue) and _shows_fraction(scheme.metric(expr.metric)):
         open_, close = ("（", "）") if language == "zh" else (" (", ")")
         shown += f"{open_}{int(value[0])}/{int(value[1])}{close}"

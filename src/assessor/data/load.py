@@ -89,6 +89,8 @@ def load_tables(
         # a number in a workbook's date column is Excel's day number
         check = rows.TableCheck.of(spec, stage.types, table_rules, serials=source.kind == "xlsx")
         in_place = stage.table is None
+        if in_place and not rows.count_trimmed_rows(connection, check, stage.relation):
+            check = check.texts_as_given()
         create = rows.create_view if in_place else rows.create_table
         read = used = create(connection, check, stage.relation)
         bad = rows.count_bad_rows(connection, check, stage.relation)

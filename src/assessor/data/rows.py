@@ -303,6 +303,9 @@ class Reading:
     text: bool = True
     # the SQL dialect of the conditions: duckdb, or postgres for tables read in place there
     dialect: str = "duckdb"
+    # a text column read from text: the source's value itself, which ``typed`` only trims
+    # (and makes null when blank)
+    as_given: str | None = None
 
     @property
     def name(self) -> str:
@@ -354,7 +357,9 @@ def readings(
             continue
         text = value if source_type == "VARCHAR" else f"CAST({value} AS VARCHAR)"
         given = None if column.type == "text" else text
-        found.append(Reading(column, index, typed_value(column, text, serials), given))
+        as_given = value if column.type == "text" and source_type == "VARCHAR" else None
+        typed = typed_value(column, text, serials)
+        found.append(Reading(column, index, typed, given, as_given=as_given))
     return tuple(found)
 
 
@@ -421,6 +426,21 @@ class TableCheck:
     def typed_columns(self) -> str:
         """SQL select list over the source (aliased ``s``): the declared columns, typed."""
         return ", ".join(f"{r.typed} AS {r.name}" for r in self.readings)
+
+    @property
+    def trimmed_texts(self) -> tuple[Reading, ...]:
+        """The text columns read from text, whose values typing may trim or make null."""
+        return tuple(r for r in self.readings if r.as_given is not None)
+
+    def texts_as_given(self) -> TableCheck:
+        """The same table with its text columns read as they are in the source: for a source
+        known to hold no text that typing would change (``count_trimmed_rows``).
+        """
+        kept = tuple(
+            attrs.evolve(r, typed=r.as_given) if r.as_given is not None else r
+            for r in self.readings
+        )
+        return attrs.evolve(self, readings=kept)
 
     def stage(self, relation: str, numbered: bool = False, typed: bool = False) -> str:
         """A query giving, for each row of ``relation``: its typed columns, the values as
@@ -566,6 +586,21 @@ def count_bad_rows(connection: Any, table: TableCheck, relation: str) -> int:
         stage = table.stage(relation)
     found = query(connection, f"SELECT count(*) FROM ({stage}) AS checked WHERE {_any(checks)}")
     return found[0][0]
+
+
+def count_trimmed_rows(connection: Any, table: TableCheck, relation: str) -> int:
+    """How many rows of ``relation`` hold a text value that typing changes: spaces trimmed,
+    a blank made null. None is usual for a source written by a program (Parquet, a
+    database); its texts are then read as they are (``TableCheck.texts_as_given``), which
+    spares every later query the trimming, and null checks of a Parquet file are answered
+    from its statistics.
+    """
+    changed = " OR ".join(
+        f"({r.as_given} = '' OR {r.as_given} <> trim({r.as_given}))" for r in table.trimmed_texts
+    )
+    if not changed:
+        return 0
+    return query(connection, f"SELECT count(*) FROM {relation} AS s WHERE {changed}")[0][0]
 
 
 def find_bad_rows(connection: Any, table: TableCheck, relation: str) -> None:

@@ -177,7 +177,7 @@ def _outcome_rows(
         # the series are computed while the plan is built, so an overflow may come from either
         expression = plan_results(scheme, first, last, stage)
         step("computing outcomes")
-        table = runner.fetch(expression)
+        rows = runner.fetch(expression)
     except Exception as error:  # the engine's own exception types vary by backend
         if any(word in str(error).lower() for word in _OVERFLOW):
             fail(
@@ -188,7 +188,7 @@ def _outcome_rows(
                 "aggregate over fewer values, or round the inputs",
             )
         raise
-    return table.to_pylist()
+    return rows
 
 
 def _check_unique_hits(scheme: m.Scheme, rows: list[dict[str, Any]]) -> None:

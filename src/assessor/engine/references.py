@@ -24,10 +24,13 @@ SHOWN = 5
 
 
 def unknown_members(
-    scheme: m.Scheme, fetch: Callable[[ir.Table], Any], where: Mapping[str, Location | None]
+    scheme: m.Scheme,
+    fetch: Callable[[ir.Table], list[dict[str, Any]]],
+    where: Mapping[str, Location | None],
 ) -> list[Diagnostic]:
     """A warning for each mapping a metric aggregates over that names members unknown to the
-    member metric's role. ``fetch`` runs an expression on the engine holding the inputs;
+    member metric's role. ``fetch`` runs an expression on the engine holding the inputs
+    and returns its rows;
     ``where`` locates each input table (its file).
     """
     inputs = s.input_tables(scheme)
@@ -35,7 +38,7 @@ def unknown_members(
     found = []
     for mapping, role in _mappings(scheme):
         members = _unknown(inputs, mapping, role, keys)
-        rows = fetch(members.order_by([*keys, "member"]).limit(SHOWN + 1)).to_pylist()
+        rows = fetch(members.order_by([*keys, "member"]).limit(SHOWN + 1))
         if rows:
             found.append(_warning(mapping, role, rows, where.get(mapping.table)))
     return found
