@@ -116,13 +116,15 @@ def _engine(_ctx: click.Context, _param: click.Parameter, value: str | None):
 
 
 def _data(_ctx: click.Context, _param: click.Parameter, value: str | None):
-    """``--data``: a path, or tables already in PostgreSQL (``postgres://…?schema=NAME``)."""
-    from assessor.data.postgres import parse_database_data
+    """``--data``: a path, or tables already in PostgreSQL (``postgres://…?schema=NAME``) or
+    in Spark (``spark:DATABASE``).
+    """
+    from assessor.data.in_engine import parse_data_in_engine
 
     if value is None:
         return None
     try:
-        found = parse_database_data(value)
+        found = parse_data_in_engine(value)
     except ValueError as error:
         raise click.BadParameter(str(error)) from None
     return Path(value) if found is None else found
@@ -186,7 +188,8 @@ def check(scheme: Path, overrides: dict[str, str], sources: dict[str, str]) -> N
     metavar="PATH|URL",
     help="A folder with one CSV or Parquet file per input table, an .xlsx workbook with a "
     "sheet per table, a .duckdb database, or tables already in PostgreSQL, "
-    "postgres://user@host:5432/db?schema=NAME (default: the project's).",
+    "postgres://user@host:5432/db?schema=NAME, or in Spark, spark:DATABASE "
+    "(default: the project's).",
 )
 @click.option(
     "--period",
@@ -390,12 +393,14 @@ def _settings(
 
 def _engine_for(data, engine: str | None):
     """The engine a run uses: as named, or for tables already in PostgreSQL (``--data
-    postgres://…``) that database; another engine for them is a usage error (exit 2).
+    postgres://…``) that database, for tables in Spark (``--data spark:…``) Spark; another
+    engine for them is a usage error (exit 2).
     """
     from assessor.data.postgres import DatabaseData
+    from assessor.data.spark_tables import SparkData
     from assessor.engine.backends import engine_for_data, parse_engine
 
-    if not isinstance(data, DatabaseData):
+    if not isinstance(data, (DatabaseData, SparkData)):
         return parse_engine(engine)
     try:
         return engine_for_data(data, engine)

@@ -6,8 +6,9 @@ data are, where results go, the language of explanations, parameter overrides an
 company's own names of the declared input columns, and the engine that runs the plans
 (``engine:`` with, for Spark, ``spark: {master: …, conf: {…}}``), and the encoding of its CSV
 files (``encoding:``, for every table or per table; detected by default). ``data:`` may name tables
-already in PostgreSQL (``postgres://…?schema=NAME``); with PostgreSQL as the engine, the
-results history is kept in that database (``history: {schema: …}``, default ``assessor``).
+already in PostgreSQL (``postgres://…?schema=NAME``) or Spark (``spark:DATABASE``); with
+PostgreSQL as the engine, the results history is kept in that database (``history: {schema:
+…}``, default ``assessor``).
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ class Project:
     folder: Path
     scheme: Path
     # a folder or file, or input tables already in PostgreSQL (data.postgres.DatabaseData)
+    # or in Spark (data.spark_tables.SparkData)
     data: Any
     out: Path
     lang: str
@@ -89,15 +91,18 @@ class Project:
     def engine_choice(self, option: str | None = None, data: Any = None) -> Any:
         """The engine a run uses: ``--engine`` (``option``) wins over ``engine:``; Spark's
         master and settings come from ``spark:``. For tables already in PostgreSQL (``data``,
-        default the project's), that database; raises ValueError if another engine is named.
+        default the project's), that database; for tables in Spark, Spark; raises ValueError
+        if another engine is named.
         """
         from assessor.data.postgres import DatabaseData
+        from assessor.data.spark_tables import SparkData
         from assessor.engine.backends import engine_for_data, parse_engine
 
         data = self.data if data is None else data
-        if isinstance(data, DatabaseData):
-            return engine_for_data(data, option or self.engine)
-        return parse_engine(option or self.engine, self.spark_master, dict(self.spark_conf))
+        conf = dict(self.spark_conf)
+        if isinstance(data, (DatabaseData, SparkData)):
+            return engine_for_data(data, option or self.engine, self.spark_master, conf)
+        return parse_engine(option or self.engine, self.spark_master, conf)
 
     def history_database(self) -> str | None:
         """The PostgreSQL URL that keeps this project's results history: its engine's when
@@ -271,13 +276,13 @@ def _text(document: LocatedMapping, key: str, problems: list[Diagnostic]) -> str
 
 
 def _data(value: str | None, document: LocatedMapping, problems: list[Diagnostic]) -> Any:
-    """``data:`` as a path (text, resolved later), or tables already in PostgreSQL."""
-    from assessor.data.postgres import parse_database_data
+    """``data:`` as a path (text, resolved later), or tables already in PostgreSQL or Spark."""
+    from assessor.data.in_engine import parse_data_in_engine
 
     if value is None:
         return None
     try:
-        found = parse_database_data(value)
+        found = parse_data_in_engine(value)
     except ValueError as error:
         problems.append(_problem(str(error), document.place("data")))
         return None
@@ -463,7 +468,8 @@ scheme: {scheme}
 
 # 数据 / data: a folder of CSV or Parquet files (one per table), an .xlsx workbook with a
 # sheet per table (data/inputs.xlsx, filled in), a .duckdb database file, or tables already
-# in PostgreSQL: postgres://user@host:5432/db?schema=NAME (checked and read in place there)
+# in PostgreSQL: postgres://user@host:5432/db?schema=NAME, or in Spark: spark:DATABASE
+# (checked and read in place there)
 data: data
 
 # 结果 / results: each run writes into a folder per period below this one

@@ -247,10 +247,11 @@ def assess(
     """
     from assessor import results
     from assessor.data.postgres import DatabaseData
+    from assessor.data.spark_tables import SparkData
     from assessor.engine.backends import engine_for_data
     from assessor.engine.evaluate import evaluate
 
-    if isinstance(data, DatabaseData) and engine is None:
+    if isinstance(data, (DatabaseData, SparkData)) and engine is None:
         engine = engine_for_data(data, None)  # the tables are read where they are
     evaluation = evaluate(
         loaded.scheme, data, first, last, rejects, renames, evidence_for, progress, engine,

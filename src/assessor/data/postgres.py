@@ -25,9 +25,10 @@ from typing import Any
 import attrs
 
 from assessor.data import rows
+from assessor.data.in_engine import any_broken, no_table, require_columns
 from assessor.data.load import LoadedTable, check_unique_rows
 from assessor.data.rows import Reading, TableCheck, quoted, sql_literal
-from assessor.errors import AssessorError, DataLocation, Diagnostic, fail, suggest
+from assessor.errors import AssessorError, DataLocation, Diagnostic
 from assessor.model.registry import ColumnSpec, RowRule, TableSpec
 
 _SCHEMES = ("postgres://", "postgresql://")
@@ -198,7 +199,9 @@ def find_tables(
         found[spec.name] = (TableInDatabase(data.schema, spec.name, kind[0][0], key, own), columns)
     if missing:
         present = [row[0] for row in _query(connection, _TABLES, [data.schema])]
-        raise AssessorError([_no_table(spec, data, present) for spec in missing])
+        raise AssessorError(
+            [no_table(spec, "schema", data.schema, data.shown, present) for spec in missing]
+        )
     return found
 
 
@@ -212,40 +215,6 @@ _TABLES = (
     "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
     "WHERE n.nspname = %s AND c.relkind IN ('r', 'p', 'v', 'm', 'f') ORDER BY c.relname"
 )
-
-
-def _no_table(spec: TableSpec, data: DatabaseData, present: list[str]) -> Diagnostic:
-    columns = ", ".join(c.name for c in spec.columns)
-    near = suggest(spec.name, present)
-    listed = ", ".join(present[:20]) or "none"
-    return Diagnostic(
-        "E301",
-        f"no table or view {data.schema}.{spec.name} for input table {spec.name!r} "
-        f"({spec.label_zh})",
-        DataLocation(data.shown),
-        (f"{near}; " if near else "")
-        + f"create a table or view {spec.name} in schema {data.schema} with the columns "
-        f"{columns} (the schema has: {listed})",
-    )
-
-
-def _require_columns(spec: TableSpec, source: TableInDatabase, columns: Mapping[str, str]) -> None:
-    missing = [c for c in spec.columns if source.column(c.name) not in columns]
-    if not missing:
-        return
-    shown = ", ".join(
-        repr(source.column(c.name))
-        + ("" if source.column(c.name) == c.name else f" (for {c.name})")
-        for c in missing
-    )
-    fail(
-        "E302",
-        f"{source.name} has no column {shown}",
-        source.location(column=source.column(missing[0].name)),
-        f"its columns are: {', '.join(columns) or '(none)'}; expected: "
-        + ", ".join(source.column(c.name) for c in spec.columns)
-        + " (a column of another name is mapped under columns: in assessor.yaml)",
-    )
 
 
 # -- how each column is read ------------------------------------------------------------------
@@ -414,7 +383,7 @@ def load_in_database(
         if on_table is not None:
             on_table(spec.name)
         source, types = found[spec.name]
-        _require_columns(spec, source, types)
+        require_columns(spec, source, types)
         declared = {c.name: types[source.column(c.name)] for c in spec.columns}
         table_rules = [*spec.rules, *(rules or {}).get(spec.name, ())]
         check = TableCheck(spec, readings(spec, declared), tuple(table_rules))
@@ -441,16 +410,12 @@ def load_in_database(
 
 def _count(connection: Any, stage: _Stage) -> tuple[int, int]:
     """How many rows the table has, and how many break a check: one scan in the database."""
-    bad = _any(stage.check.checks)
+    bad = any_broken(stage.check.checks)
     found = _query(
         connection,
         f"SELECT count(*), count(*) FILTER (WHERE {bad}) FROM ({stage.sql()}) AS checked",
     )
     return found[0][0], found[0][1]
-
-
-def _any(checks: Sequence[rows.Check]) -> str:
-    return " OR ".join(f"({c.where})" for c in checks) or "false"
 
 
 def _problems(stage: _Stage, record: bool = False) -> str:
@@ -479,7 +444,7 @@ def _set_aside(connection: Any, stage: _Stage, record: bool) -> None:
     _query(
         connection,
         f"CREATE TEMP TABLE {_flagged(stage)} AS SELECT * FROM ({stage.sql(record)}) AS checked "
-        f"WHERE ({_any(stage.check.checks)}) IS TRUE",
+        f"WHERE ({any_broken(stage.check.checks)}) IS TRUE",
     )
 
 
@@ -510,7 +475,7 @@ def _create_view(connection: Any, stage: _Stage, filtered: bool) -> None:
     if filtered:
         body = (
             f"SELECT {names} FROM ({stage.sql()}) AS checked "
-            f"WHERE ({_any(stage.check.checks)}) IS NOT TRUE"
+            f"WHERE ({any_broken(stage.check.checks)}) IS NOT TRUE"
         )
     else:
         body = f"SELECT {stage.check.typed_columns()} FROM ({stage.source_select()}) AS s"

@@ -152,9 +152,12 @@ def blank_text(text: str, dialect: str = "duckdb") -> str:
     character is not blank, and most values skip ``trim``, which copies the text.
     PostgreSQL (``dialect="postgres"``): its ``trim`` removes the ASCII space only, so a text
     is blank when it holds no character other than a space (ASCII, no-break or ideographic).
+    Spark (``dialect="spark"``): likewise, by a Java pattern (any whitespace or Unicode space).
     """
     if dialect == "postgres":
         return f"({text} !~ '[^[:space:]\u00a0\u3000]')"
+    if dialect == "spark":
+        return f"({text} RLIKE '^[\\s\\p{{Z}}]*$')"
     return f"(unicode({text}) NOT BETWEEN 33 AND 127 AND trim({text}) = '')"
 
 

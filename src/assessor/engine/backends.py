@@ -11,8 +11,9 @@ Arrow, which is exact (see docs/engines.md).
   functions live in the connection's own temporary schema (``pg_temp``), which PostgreSQL never
   searches for functions, so the plan calls them by their qualified name. Closing the
   connection removes everything: nothing is left in the database.
-- **Spark** gets the tables as temporary views of Arrow data, the functions as SQL functions
-  of the session, and each series is computed once and kept on the executors (a local
+- **Spark** gets the tables as temporary views of Arrow data (or, for tables already in its
+  catalog, views of them checked in place: ``data.spark_tables``), the functions as SQL
+  functions of the session, and each series is computed once and kept on the executors (a local
   checkpoint) so later steps do not recompute it. Views and kept data are dropped at the end.
   The same calls work on a Spark Connect server (``sc://``), where a run has a session of its
   own, released at the end.
@@ -90,18 +91,29 @@ def parse_engine(
     raise ValueError(f"{value!r} is not an engine; write {ENGINE_HELP}")
 
 
-def engine_for_data(data: Any, text: str | None) -> EngineChoice:
-    """The engine for input tables already in PostgreSQL (``data.postgres.DatabaseData``):
-    that database, unless ``text`` (``--engine`` or ``engine:``) names it too. Raises
-    ValueError with a sentence for the person when ``text`` names another engine or database:
-    the tables are read where they are, so the plan must run there.
+def engine_for_data(
+    data: Any,
+    text: str | None,
+    master: str | None = None,
+    conf: Mapping[str, str] | None = None,
+) -> EngineChoice:
+    """The engine for input tables already in an engine: for tables in PostgreSQL
+    (``data.postgres.DatabaseData``) that database, unless ``text`` (``--engine`` or
+    ``engine:``) names it too; for tables in Spark (``data.spark_tables.SparkData``) Spark,
+    ``spark`` (on ``master``, with ``conf``) unless ``text`` names a Spark master or Connect
+    server. Raises ValueError with a sentence for the person when ``text`` names another
+    engine or database: the tables are read where they are, so the plan must run there.
     """
+    from assessor.data.spark_tables import SparkData
+
+    if isinstance(data, SparkData):
+        return _spark_for_data(data, text, master, conf)
     if text is None:
         return EngineChoice(POSTGRES, data.url)
     choice = parse_engine(text)
     if choice.kind == POSTGRES and data.same_database(choice.url):
         return choice
-    named = _without_password(choice.url) if choice.kind == POSTGRES else choice.kind
+    named = _engine_named(choice)
     raise ValueError(
         f"the input tables are in PostgreSQL ({data.shown}), so the engine must be that "
         f"database, not {named}; leave out --engine (and engine: in assessor.yaml), or name "
@@ -109,19 +121,51 @@ def engine_for_data(data: Any, text: str | None) -> EngineChoice:
     )
 
 
+def _spark_for_data(
+    data: Any, text: str | None, master: str | None, conf: Mapping[str, str] | None
+) -> EngineChoice:
+    choice = parse_engine(text or SPARK, master, conf)
+    if choice.kind == SPARK:
+        return choice
+    raise ValueError(
+        f"the input tables are in Spark ({data.shown}), so the engine must be Spark, not "
+        f"{_engine_named(choice)}; leave out --engine (and engine: in assessor.yaml), or name "
+        "a Spark master or Spark Connect URL"
+    )
+
+
 def check_engine_for_data(data: Any, choice: EngineChoice) -> None:
-    """E703 when a run of tables in PostgreSQL (``data``) is given another engine (a library
-    caller's mistake; the command line says it as a usage error first).
+    """E703 when a run of tables already in an engine (``data``: in PostgreSQL or Spark) is
+    given another engine (a library caller's mistake; the command line says it as a usage
+    error first).
     """
+    from assessor.data.spark_tables import SparkData
+
+    if isinstance(data, SparkData):
+        if choice.kind != SPARK:
+            fail(
+                "E703",
+                f"the input tables are in Spark ({data.shown}), but the engine is "
+                + _engine_named(choice),
+                None,
+                "tables are read where they are: run the plan on Spark (leave the engine out "
+                "and it is chosen for you)",
+            )
+        return
     if choice.kind != POSTGRES or not data.same_database(choice.url):
         fail(
             "E703",
             f"the input tables are in PostgreSQL ({data.shown}), but the engine is "
-            + (_without_password(choice.url) if choice.kind == POSTGRES else choice.kind),
+            + _engine_named(choice),
             None,
             "tables are read where they are: run the plan in the same database (leave the "
             "engine out and it is chosen for you)",
         )
+
+
+def _engine_named(choice: EngineChoice) -> str:
+    """An engine for a message: its kind, or a PostgreSQL URL without the password."""
+    return _without_password(choice.url) if choice.kind == POSTGRES else choice.kind
 
 
 def _without_password(url: str) -> str:
@@ -648,8 +692,20 @@ class SparkEngine(Engine):
         for name in names:
             arrow = duck.to_pyarrow(duck.table(name))
             rows += arrow.num_rows
-            self.session.createDataFrame(arrow).createOrReplaceTempView(name)
-            self._views.append(name)
+            self.hold(name, self.session.createDataFrame(arrow))
+        self.size_for(rows)
+
+    def hold(self, name: str, frame: Any) -> None:
+        """Make a DataFrame readable as a temporary view of the run under ``name`` (an input:
+        received, or a table checked in place in the session's catalog), dropped at the end.
+        """
+        frame.createOrReplaceTempView(name)
+        self._views.append(name)
+
+    def size_for(self, rows: int) -> None:
+        """Tune the session to the inputs' size (``rows`` in all): below ``SMALL_RUN_ROWS``,
+        settings that make a small run's many quick queries faster.
+        """
         if rows < SMALL_RUN_ROWS:
             self._tune(_SPARK_SMALL_RUN)
 

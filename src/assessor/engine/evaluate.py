@@ -17,6 +17,7 @@ import attrs
 from assessor.data.load import LoadedTable, load_tables
 from assessor.data.postgres import DatabaseData, load_in_database
 from assessor.data.sources import find_sources
+from assessor.data.spark_tables import SparkData, load_in_spark
 from assessor.engine.backends import (
     Engine,
     EngineChoice,
@@ -69,7 +70,7 @@ def install_functions(connection: Any) -> None:
 
 def evaluate(
     scheme: m.Scheme,
-    data: Path | DatabaseData,
+    data: Path | DatabaseData | SparkData,
     first: m.Period,
     last: m.Period,
     rejects: Path | None = None,
@@ -82,8 +83,9 @@ def evaluate(
 ) -> Evaluation:
     """Load the scheme's input tables from ``data`` and compute every outcome row.
 
-    ``data`` is a folder or file, or tables already in PostgreSQL (``DatabaseData``), which
-    are checked and read in place there, by the PostgreSQL engine on that database.
+    ``data`` is a folder or file, or tables already in PostgreSQL (``DatabaseData``) or in a
+    Spark catalog (``SparkData``), which are checked and read in place there, by the engine
+    of that database (PostgreSQL on it, or Spark).
 
     With ``rejects``, rows that break their table's rules are written there and left out
     instead of stopping the run. ``renames`` gives the data's own names of declared columns.
@@ -101,6 +103,12 @@ def evaluate(
     rules = {RATINGS: rating_rules(scheme)}
     step = progress or (lambda _: None)
     reading = lambda name: step(f"reading {name}")  # noqa: E731
+    if isinstance(data, SparkData):
+        choice = engine or engine_for_data(data, None)
+        check_engine_for_data(data, choice)
+        with open_engine(choice, None) as runner:
+            loaded = load_in_spark(runner, scheme.tables, data, rules, rejects, renames, reading)
+            return _run(runner, scheme, first, last, step, evidence_for, loaded)
     if isinstance(data, DatabaseData):
         choice = engine or engine_for_data(data, None)
         check_engine_for_data(data, choice)

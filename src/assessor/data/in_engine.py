@@ -1,0 +1,73 @@
+"""What input tables read in place, inside the engine that runs the plan, have in common.
+
+Tables already in PostgreSQL (``data.postgres``) and tables already in a Spark catalog
+(``data.spark_tables``) are found, checked and read where they are. This module holds what
+does not depend on the engine: which ``--data`` values name such tables, the diagnostics for a
+missing table or column, and the condition that a row breaks any check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from assessor.data import rows
+from assessor.errors import DataLocation, Diagnostic, fail, suggest
+from assessor.model.registry import TableSpec
+
+
+def parse_data_in_engine(text: str) -> Any:
+    """The tables a ``--data`` value (or ``data:`` in assessor.yaml) names in an engine:
+    ``data.postgres.DatabaseData``, ``data.spark_tables.SparkData``, or None for a path.
+    Raises ValueError with a sentence for the person when the value names no database.
+    """
+    from assessor.data.postgres import parse_database_data
+    from assessor.data.spark_tables import parse_spark_data
+
+    return parse_database_data(text) or parse_spark_data(text)
+
+
+def no_table(
+    spec: TableSpec, container: str, name: str, shown: str, present: Sequence[str]
+) -> Diagnostic:
+    """E301: no table or view of the input's name in the ``container`` (a schema, a
+    database) called ``name`` of the data ``shown``; ``present`` lists what it has.
+    """
+    columns = ", ".join(c.name for c in spec.columns)
+    near = suggest(spec.name, present)
+    listed = ", ".join(present[:20]) or "none"
+    return Diagnostic(
+        "E301",
+        f"no table or view {name}.{spec.name} for input table {spec.name!r} ({spec.label_zh})",
+        DataLocation(shown),
+        (f"{near}; " if near else "")
+        + f"create a table or view {spec.name} in {container} {name} with the columns "
+        f"{columns} (the {container} has: {listed})",
+    )
+
+
+def require_columns(spec: TableSpec, source: Any, columns: Mapping[str, str]) -> None:
+    """E302 naming every declared column (by the source's own name, see ``columns:``) that
+    the table or view ``source`` lacks; ``columns`` are the ones it has.
+    """
+    missing = [c for c in spec.columns if source.column(c.name) not in columns]
+    if not missing:
+        return
+    shown = ", ".join(
+        repr(source.column(c.name))
+        + ("" if source.column(c.name) == c.name else f" (for {c.name})")
+        for c in missing
+    )
+    fail(
+        "E302",
+        f"{source.name} has no column {shown}",
+        source.location(column=source.column(missing[0].name)),
+        f"its columns are: {', '.join(columns) or '(none)'}; expected: "
+        + ", ".join(source.column(c.name) for c in spec.columns)
+        + " (a column of another name is mapped under columns: in assessor.yaml)",
+    )
+
+
+def any_broken(checks: Sequence[rows.Check]) -> str:
+    """SQL over the check stage: the row breaks at least one of ``checks``."""
+    return " OR ".join(f"({c.where})" for c in checks) or "false"

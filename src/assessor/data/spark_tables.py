@@ -1,0 +1,619 @@
+"""Input tables already in Spark, checked and used where they are.
+
+``--data spark:DATABASE`` (or ``spark:CATALOG.DATABASE``) names a database of the catalog of
+the Spark session that runs the plan: a data lake's Hive metastore, Delta or Parquet tables.
+Each declared input table is the table or view of its name there (its columns may carry the
+company's own names: ``columns:`` in assessor.yaml). Nothing is copied out of Spark. Each
+table's declared columns are typed and checked by Spark SQL, with the same checks as a file's
+(``data.rows``: types, blanks, ranges, choices and row rules, which are Ibis predicates
+compiled for Spark), and the plan then reads a temporary view of the run, under the input's
+name: the declared columns, typed, without the bad rows. The company's tables are only read.
+
+A Spark table has no line numbers and, as a rule, no primary key. A bad row is named by the
+table's declared key (``ticket_id=GD17``) when it has one, else by its values. Only the few
+bad rows shown (and, with ``--rejects``, the rejected ones) come back to Python.
+
+The SQL here, and the checks ``data.rows`` builds, are written as standard SQL (identifiers in
+double quotes, ``''`` inside texts, ``VARCHAR``); ``spark_sql`` turns each statement into
+Spark's own spelling before it runs. The row rules come from Ibis, already in Spark's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from assessor.data import rows
+from assessor.data.in_engine import any_broken, no_table, require_columns
+from assessor.data.load import LoadedTable, check_unique_rows
+from assessor.data.rows import Reading, TableCheck, quoted, sql_literal
+from assessor.errors import AssessorError, DataLocation, Diagnostic, fail, suggest
+from assessor.model.registry import ColumnSpec, RowRule, TableSpec
+
+PREFIX = "spark:"
+_DIALECT = "spark"
+# a part of a database's name: anything but a dot, a space or a backtick
+_NAME = re.compile(r"[^\s.`]+")
+
+# -- reading text as a declared type (standard SQL; ``spark_sql`` spells it for Spark) -------
+# The forms a CSV file's column reads (``data.rows``): whole numbers (also in groups of
+# three), numbers (a percentage in a column of shares), dates as 2015-08-01, 2015/8/1,
+# 2015.8.1 or 2015年8月1日, times after such a date, months as 2026-03, 2026/3, 2026年3月 or
+# any date. Spark's own cast reads more (2015-08 as a date, a date followed by anything), so
+# each form is matched first; a value that matches none, or no real day, is null.
+_WHOLE = r"^[+-]?[0-9]+$"
+_GROUPED = r"^[+-]?[0-9]{1,3}(,[0-9]{3})+$"
+_NUMBER = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$"
+_GROUPED_NUMBER = r"^[+-]?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?$"
+_PERCENT = r"^[+-]?([0-9]{1,3}(,[0-9]{3})+|[0-9]+)(\.[0-9]+)?%$"
+_DAY = r"[0-9]{4}([-/][0-9]{1,2}[-/][0-9]{1,2}|\.[0-9]{1,2}\.[0-9]{1,2}|年[0-9]{1,2}月[0-9]{1,2}日)"
+_TIME = r"(\s*[T ]?\s*[0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?)?"
+_MONTH = r"^[0-9]{4}([-/][0-9]{1,2}|年[0-9]{1,2}月)$"
+_DEC = "DECIMAL(38,9)"
+# Spark's types whose every value converts exactly into a declared type; any other is read
+# as text (a float as the text Spark shows: 8.5, 1.0E7)
+_INTEGERS = frozenset({"tinyint", "smallint", "int", "bigint"})
+_TIMES = frozenset({"date", "timestamp", "timestamp_ntz"})
+_DECIMAL_TYPE = re.compile(r"decimal\((\d+),\s*(\d+)\)")
+# DECIMAL(38,9) holds 29 digits before the point
+_WHOLE_DIGITS = 29
+
+
+@attrs.frozen
+class SparkData:
+    """Input tables already in a database of the Spark session's catalog: ``database`` is
+    ``NAME`` or ``CATALOG.NAME``.
+    """
+
+    database: str
+
+    @property
+    def shown(self) -> str:
+        """The data as written: ``spark:dealer``."""
+        return f"{PREFIX}{self.database}"
+
+    @property
+    def relation(self) -> str:
+        """The database's qualified SQL name (standard quoting)."""
+        return ".".join(quoted(part) for part in self.database.split("."))
+
+
+def parse_spark_data(text: str) -> SparkData | None:
+    """The Spark database a ``--data`` value (or ``data:`` in assessor.yaml) names, or None
+    for anything else (a path, a URL). Raises ValueError with a sentence for the person when
+    ``spark:`` is followed by no database's name.
+    """
+    if not text.lower().startswith(PREFIX) or text.lower().startswith("spark://"):
+        return None
+    name = text[len(PREFIX) :].strip()
+    parts = name.split(".")
+    if len(parts) > 2 or not all(_NAME.fullmatch(part) for part in parts):
+        raise ValueError(
+            f"{text!r} names no database of Spark; write spark:DATABASE or "
+            "spark:CATALOG.DATABASE (a database of the Spark session's catalog)"
+        )
+    return SparkData(name)
+
+
+@attrs.frozen
+class TableInSpark:
+    """An input table's source in Spark: a table or view of the database, the declared
+    columns that name a row (the table's key), and the company's own names of columns.
+    """
+
+    database: str
+    table: str
+    kind: str  # the catalog's table type: MANAGED, EXTERNAL or VIEW
+    key: tuple[str, ...] = ()
+    renames: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def name(self) -> str:
+        """How messages name it: ``dealer.visits``."""
+        return f"{self.database}.{self.table}"
+
+    @property
+    def relation(self) -> str:
+        """The qualified SQL name (standard quoting)."""
+        return f"{SparkData(self.database).relation}.{quoted(self.table)}"
+
+    def column(self, declared: str) -> str:
+        """The source's name of a declared column."""
+        return dict(self.renames).get(declared, declared)
+
+    def line(self, row: int) -> None:
+        """Rows of a Spark table have no line."""
+        return None
+
+    def location(self, row: int | None = None, column: str | None = None) -> DataLocation:
+        """A place in the catalog, for a diagnostic."""
+        return DataLocation(self.name, None, column)
+
+
+def spark_sql(text: str) -> str:
+    """A standard SQL statement in Spark's spelling: identifiers in backticks, texts with
+    backslash escapes (Spark reads a backslash in a text as an escape, and two quoted texts
+    side by side as one), ``VARCHAR`` as ``STRING``.
+    """
+    return _TOKENS.sub(_spark_token, text)
+
+
+_TOKENS = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|\bVARCHAR\b", re.IGNORECASE)
+
+
+def _spark_token(found: re.Match[str]) -> str:
+    token = found.group(0)
+    if token.startswith("'"):
+        body = token[1:-1].replace("''", "'")
+        return "'" + body.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    if token.startswith('"'):
+        return "`" + token[1:-1].replace('""', '"').replace("`", "``") + "`"
+    return "STRING"
+
+
+class _Statements:
+    """A Spark session as ``data.rows.query`` runs statements on a connection
+    (``execute(sql).fetchall()``), so the checks shared with files run here too.
+    """
+
+    def __init__(self, session: Any) -> None:
+        self._session = session
+        self._rows: list[tuple] = []
+
+    def execute(self, sql: str, parameters: list | None = None) -> _Statements:
+        """Run one standard SQL statement; its (few) rows are kept for ``fetchall``."""
+        self._rows = [tuple(row) for row in self._session.sql(spark_sql(sql)).collect()]
+        return self
+
+    def fetchall(self) -> list[tuple]:
+        """The rows of the last statement."""
+        return self._rows
+
+
+# -- finding the tables -----------------------------------------------------------------------
+
+
+def find_tables(
+    session: Any,
+    specs: Iterable[TableSpec],
+    data: SparkData,
+    renames: Mapping[str, Mapping[str, str]] | None = None,
+) -> dict[str, tuple[TableInSpark, dict[str, str]]]:
+    """Every input's table or view in the database, with the Spark type of each of its
+    columns, or one error listing every input without one (E301).
+    """
+    specs = list(specs)
+    if not session.catalog.databaseExists(data.database):
+        _no_database(session, data)
+    # the database's own tables and views (not the session's temporary views)
+    present = {
+        table.name.lower(): (table.name, table.tableType)
+        for table in session.catalog.listTables(data.database)
+        if not table.isTemporary
+    }
+    found: dict[str, tuple[TableInSpark, dict[str, str]]] = {}
+    missing = []
+    for spec in specs:
+        if spec.name.lower() not in present:
+            missing.append(spec)
+            continue
+        name, kind = present[spec.name.lower()]
+        own = tuple(sorted((renames or {}).get(spec.name, {}).items()))
+        source = TableInSpark(data.database, name, kind or "", spec.key, own)
+        types = dict(session.table(spark_sql(source.relation)).dtypes)
+        found[spec.name] = (source, types)
+    if missing:
+        listed = sorted(name for name, _ in present.values())
+        shown = [no_table(s, "database", data.database, data.shown, listed) for s in missing]
+        raise AssessorError(shown)
+    return found
+
+
+def _no_database(session: Any, data: SparkData) -> None:
+    """E301 for a database the catalog does not have, naming those it has."""
+    databases = sorted(database.name for database in session.catalog.listDatabases())
+    near = suggest(data.database.split(".")[-1], databases)
+    fail(
+        "E301",
+        f"Spark's catalog has no database {data.database} for the input tables",
+        DataLocation(data.shown),
+        (f"{near}; " if near else "")
+        + f"name a database of the Spark session's catalog (it has: {', '.join(databases)})",
+    )
+
+
+# -- how each column is read ------------------------------------------------------------------
+
+
+def readings(spec: TableSpec, types: Mapping[str, str]) -> tuple[Reading, ...]:
+    """How each declared column is read from its Spark type (by declared name): as it is
+    when the type fits, else as text, parsed by Spark as a CSV file's text is.
+    """
+    found = []
+    for index, column in enumerate(spec.columns):
+        value = f"s.{quoted(column.name)}"
+        source = types[column.name].lower()
+        converted = _converted(column, value, source)
+        if converted is not None:
+            found.append(Reading(column, index, converted, None, text=False, dialect=_DIALECT))
+            continue
+        text = value if source == "string" else f"CAST({value} AS STRING)"
+        given = None if column.type == "text" else text
+        found.append(Reading(column, index, _parsed(column, text), given, dialect=_DIALECT))
+    return tuple(found)
+
+
+def _converted(column: ColumnSpec, value: str, source: str) -> str | None:
+    """SQL giving a fitting source value in the column's type; None when it does not fit."""
+    if column.type == "integer" and source in _INTEGERS:
+        return f"CAST({value} AS BIGINT)"
+    if column.type == "decimal" and (source in _INTEGERS or _whole_digits(source) <= _WHOLE_DIGITS):
+        return f"CAST({value} AS {_DEC})"
+    if column.type == "date" and source in _TIMES:
+        return f"CAST({value} AS DATE)"
+    if column.type == "timestamp" and source in _TIMES:
+        return f"CAST({value} AS TIMESTAMP)"
+    if column.type == "month" and source in _TIMES:
+        return f"trunc(CAST({value} AS DATE), 'MM')"
+    return None
+
+
+def _whole_digits(source: str) -> int:
+    """Digits before the point of ``decimal(p,s)``; more than any fit for other types."""
+    found = _DECIMAL_TYPE.fullmatch(source)
+    if found is None:
+        return _WHOLE_DIGITS + 1
+    return int(found[1]) - int(found[2])
+
+
+def _parsed(column: ColumnSpec, text: str) -> str:
+    """SQL reading a text value in the column's type (null when it cannot be read). Texts
+    lose their leading and trailing spaces, as a CSV file's do.
+    """
+    if column.type == "text":
+        blank = rows.blank_text(text, _DIALECT)
+        return f"CASE WHEN {blank} THEN NULL ELSE regexp_replace({text}, '{_EDGES}', '') END"
+    value = f"trim({text})"
+    readers = {
+        "integer": _integer,
+        "decimal": _decimal,
+        "date": _date,
+        "timestamp": _timestamp,
+        "month": _month,
+    }
+    return readers[column.type](column, value)
+
+
+_EDGES = r"^[\s\p{Z}]+|[\s\p{Z}]+$"
+
+
+def _like(value: str, pattern: str) -> str:
+    return f"{value} RLIKE {sql_literal(pattern)}"
+
+
+def _integer(column: ColumnSpec, value: str) -> str:
+    # a cast would refuse 1,234 and read 1.0; a whole number is only digits (in groups)
+    return (
+        f"CASE WHEN {_like(value, _WHOLE)} THEN try_cast({value} AS BIGINT) "
+        f"WHEN {_like(value, _GROUPED)} THEN try_cast(replace({value}, ',', '') AS BIGINT) END"
+    )
+
+
+def _decimal(column: ColumnSpec, value: str) -> str:
+    """Plain numbers, numbers with thousands separators, and (in a column of shares only)
+    percentages: 12.5% is 0.125, exactly (multiplied by 0.01 at a scale that keeps it).
+    """
+    cases = [
+        f"WHEN {_like(value, _NUMBER)} THEN try_cast({value} AS {_DEC})",
+        f"WHEN {_like(value, _GROUPED_NUMBER)} THEN try_cast(replace({value}, ',', '') AS {_DEC})",
+    ]
+    if rows.accepts_percent(column):
+        share = f"try_cast(regexp_replace({value}, '[,%]', '') AS DECIMAL(27,11)) * 0.01"
+        cases.append(f"WHEN {_like(value, _PERCENT)} THEN CAST({share} AS {_DEC})")
+    return f"CASE {' '.join(cases)} END"
+
+
+def _as_iso(value: str) -> str:
+    """A date in any style ``_DAY`` matches, as 2015-8-1 (and a time after it kept)."""
+    return f"regexp_replace(regexp_replace({value}, '[./年月]', '-'), '日', ' ')"
+
+
+def _date(column: ColumnSpec, value: str) -> str:
+    return (
+        f"CASE WHEN {_like(value, f'^{_DAY}$')} THEN try_cast(trim({_as_iso(value)}) AS DATE) END"
+    )
+
+
+def _timestamp(column: ColumnSpec, value: str) -> str:
+    # a 'T' between the date and the time is Spark's own; a space is written for it
+    iso = f"regexp_replace(trim({_as_iso(value)}), '\\s*T\\s*|\\s+', ' ')"
+    return f"CASE WHEN {_like(value, f'^{_DAY}{_TIME}$')} THEN try_cast({iso} AS TIMESTAMP) END"
+
+
+def _month(column: ColumnSpec, value: str) -> str:
+    """2026-03, 2026/3 or 2026年3月; or any date, for the first day of its month."""
+    dashed = f"regexp_replace(regexp_replace({value}, '[/年]', '-'), '月', '')"
+    first = f"try_cast(concat({dashed}, '-1') AS DATE)"
+    day = _date(column, value)
+    return f"CASE WHEN {_like(value, _MONTH)} THEN {first} ELSE trunc({day}, 'MM') END"
+
+
+# -- checking and using the tables ------------------------------------------------------------
+
+
+@attrs.frozen
+class _Stage:
+    """A table's check stage in Spark: SQL giving every row with what names it (``_key``)
+    and orders it, the typed columns, the values as given that checks need and a flag per rule.
+    """
+
+    check: TableCheck
+    source: TableInSpark
+    key: str
+    order: tuple[str, ...]
+
+    @classmethod
+    def of(cls, check: TableCheck, source: TableInSpark) -> _Stage:
+        """The stage of a table read from ``source``: rows named by its key, else by values."""
+        if source.key:
+            names = [f"__key_{k}" for k in range(len(source.key))]
+            labels = [source.column(k) for k in source.key]
+            order = [f"s.{quoted(n)}" for n in names]
+            return cls(check, source, _shown_values(labels, names), tuple(order))
+        names = [c.name for c in check.spec.columns]
+        key = _shown_values([source.column(n) for n in names], names)
+        return cls(check, source, key, (key,))
+
+    def sql(self, record: bool = False) -> str:
+        """The stage's query, in Spark's spelling; with ``record`` also the row as given,
+        as JSON text.
+        """
+        given = [f"{r.given} AS {r.given_name}" for r in self.check.readings if r.given]
+        columns = [
+            f"{self.key} AS _key",
+            *(f"{o} AS _order_{k}" for k, o in enumerate(self.order)),
+            self.check.typed_columns(),
+            *given,
+            *([f"{self._record()} AS _record"] if record else []),
+        ]
+        name = quoted(rows.stage_name(self.check.spec))
+        select = f"SELECT {', '.join(columns)} FROM ({self.source_select()}) AS s"
+        extra = {"_key": "string", **{f"_order_{k}": "string" for k in range(len(self.order))}}
+        if record:
+            extra["_record"] = "string"
+        flags = rows.flag_rules(self.check, extra, "pyspark")
+        # the rules' flags are Ibis's SQL for Spark already; without rules, a plain select
+        return spark_sql(f"WITH {name} AS ({select}) ") + (
+            flags if self.check.rules else spark_sql(flags)
+        )
+
+    def source_select(self) -> str:
+        """The declared columns under their declared names, and the key's columns."""
+        spec, source = self.check.spec, self.source
+        columns = [f"{quoted(source.column(c.name))} AS {quoted(c.name)}" for c in spec.columns]
+        columns += [f"{quoted(source.column(k))} AS __key_{n}" for n, k in enumerate(source.key)]
+        return f"SELECT {', '.join(columns)} FROM {source.relation}"
+
+    def _record(self) -> str:
+        """The row as given, as JSON text with the declared names (like a rejected line)."""
+        pairs = ", ".join(
+            f"{sql_literal(c.name)}, CAST(s.{quoted(c.name)} AS STRING)"
+            for c in self.check.spec.columns
+        )
+        return f"to_json(named_struct({pairs}), map('ignoreNullFields', 'false'))"
+
+    @property
+    def ordering(self) -> str:
+        """SQL ordering rows as the table's key does."""
+        return ", ".join(f"_order_{k}" for k in range(len(self.order)))
+
+    def broken(self, record: bool = False, failed: bool = True) -> str:
+        """Spark SQL: the stage's rows that break a check (``failed``), or that do not."""
+        test = "IS TRUE" if failed else "IS NOT TRUE"
+        condition = spark_sql(f"({any_broken(self.check.checks)}) {test}")
+        return f"SELECT * FROM ({self.sql(record)}) AS checked WHERE {condition}"
+
+
+def _shown_values(labels: Sequence[str], names: Sequence[str]) -> str:
+    """SQL naming a row by values: ``visit_id=17, customer_id=C1`` (blank for none)."""
+    return " || ', ' || ".join(
+        f"{sql_literal(f'{label}=')} || coalesce(CAST(s.{quoted(name)} AS STRING), '')"
+        for label, name in zip(labels, names, strict=True)
+    )
+
+
+def load_in_spark(
+    engine: Any,
+    specs: Iterable[TableSpec],
+    data: SparkData,
+    rules: Mapping[str, Sequence[RowRule]] | None = None,
+    rejects: Path | None = None,
+    renames: Mapping[str, Mapping[str, str]] | None = None,
+    on_table: Callable[[str], None] | None = None,
+) -> list[LoadedTable]:
+    """Check every input table in place and make each readable under its input's name,
+    typed, as a temporary view of the run without its bad rows.
+
+    ``engine`` is the run's Spark engine (``engine.backends.SparkEngine``): its ``session``
+    reads the tables, ``hold(name, frame)`` keeps a view until the run ends, and
+    ``size_for(rows)`` tunes the session to the inputs' size once it is known. Bad rows stop
+    the run (all tables' first ones reported together), or with ``rejects`` are written there
+    and left out of the views. Raises with a located diagnostic for a missing table or
+    column, an empty table or a duplicate key, as for files.
+    """
+    session = engine.session
+    specs = list(specs)
+    found = find_tables(session, specs, data, renames)
+    loaded, problems, rejected = [], [], []
+    for spec in specs:
+        if on_table is not None:
+            on_table(spec.name)
+        source, types = found[spec.name]
+        require_columns(spec, source, types)
+        declared = {c.name: types[source.column(c.name)] for c in spec.columns}
+        table_rules = (*spec.rules, *(rules or {}).get(spec.name, ()))
+        stage = _Stage.of(TableCheck(spec, readings(spec, declared), table_rules), source)
+        read, bad = _count(session, stage)
+        if bad and rejects is None:
+            problems.extend(_diagnostics(engine, stage, bad))
+            continue
+        if bad:
+            rejected.append(_rejects(engine, stage))
+        engine.hold(spec.name, session.sql(_view(stage, bad > 0)))
+        used = read - bad
+        hint = "check the database in --data; an empty table usually means a wrong filter"
+        rows.require_rows(spec, source, read, used, hint, f" ({source.name})")
+        check_unique_rows(_Statements(session), spec, source)
+        loaded.append(LoadedTable(spec.name, source, used, _fingerprint(session, spec), read, bad))
+    if problems:
+        raise AssessorError(problems)
+    if rejects is not None:
+        _write_rejects(rejected, rejects)
+    engine.size_for(sum(table.read for table in loaded))
+    return loaded
+
+
+def _count(session: Any, stage: _Stage) -> tuple[int, int]:
+    """How many rows the table has, and how many break a check: one scan in Spark."""
+    bad = spark_sql(any_broken(stage.check.checks))
+    found = session.sql(
+        f"SELECT count(*), count(*) FILTER (WHERE {bad}) FROM ({stage.sql()}) AS checked"
+    ).collect()
+    return found[0][0], found[0][1]
+
+
+def _view(stage: _Stage, filtered: bool) -> str:
+    """The input as the plan reads it: the typed columns, without the bad rows when there
+    are any (``IS NOT TRUE``: a check that is null did not fail).
+    """
+    spec = stage.check.spec
+    if not filtered:
+        return spark_sql(
+            f"SELECT {stage.check.typed_columns()} FROM ({stage.source_select()}) AS s"
+        )
+    names = spark_sql(", ".join(quoted(c.name) for c in spec.columns))
+    return f"SELECT {names} FROM ({stage.broken(failed=False)}) AS kept"
+
+
+def _problems(stage: _Stage, flagged: str, record: bool = False) -> str:
+    """Spark SQL: every problem of every bad row (set aside in the view ``flagged``), one
+    line each, with the row's key (and the row as given, with ``record``).
+    """
+    keys = ", ".join(["_key", *(f"_order_{k}" for k in range(len(stage.order)))])
+    extra = ", _record" if record else ""
+    return " UNION ALL ".join(
+        spark_sql(
+            f"SELECT {keys}{extra}, {sql_literal(c.column)} AS column_name, "
+            f"{sql_literal(c.code)} AS code, {c.problem} AS problem, {sql_literal(c.hint)} AS hint "
+            f"FROM {quoted(flagged)} WHERE ({c.where}) IS TRUE"
+        )
+        for c in stage.check.checks
+    )
+
+
+def _set_aside(engine: Any, stage: _Stage, record: bool) -> tuple[str, Any]:
+    """The bad rows, with every value the checks read, computed once and kept (a local
+    checkpoint) as a temporary view: each check then reads only those.
+    """
+    kept = engine.session.sql(stage.broken(record)).localCheckpoint()
+    # a name of its own, so no view of the session (a notebook's) is ever replaced
+    name = f"assessor_{os.urandom(4).hex()}_{stage.check.spec.name}__flagged"
+    kept.createOrReplaceTempView(name)
+    return name, kept
+
+
+def _drop_aside(engine: Any, name: str, kept: Any) -> None:
+    engine.session.catalog.dropTempView(name)
+    kept.unpersist()
+
+
+def _diagnostics(engine: Any, stage: _Stage, bad: int) -> list[Diagnostic]:
+    """The first bad rows, each named by its key and column, and how many there are."""
+    name, kept = _set_aside(engine, stage, record=False)
+    try:
+        shown = engine.session.sql(
+            f"SELECT _key, column_name, code, problem, hint FROM ({_problems(stage, name)}) AS p "
+            f"ORDER BY {stage.ordering}, code, column_name LIMIT {rows.SHOWN}"
+        ).collect()
+    finally:
+        _drop_aside(engine, name, kept)
+    source = stage.source
+    found = [
+        Diagnostic(code, f"{source.name}: row {key}: {problem}", source.location(column=c), hint)
+        for key, c, code, problem, hint in shown
+    ]
+    unchanged = " (the table itself is not changed)"
+    return rows.with_count(found, len({row[0] for row in shown}), bad, source, unchanged)
+
+
+def _rejects(engine: Any, stage: _Stage) -> Any:
+    """Every bad row of a table, one line each (an Arrow table): its key, what is wrong with
+    it, and the row as given (JSON text), in the key's order.
+    """
+    name, kept = _set_aside(engine, stage, record=True)
+    spec, source = stage.check.spec, stage.source
+    group = ", ".join(["_key", *(f"_order_{k}" for k in range(len(stage.order)))])
+    try:
+        head = spark_sql(
+            f'SELECT {sql_literal(spec.name)} AS "table", {sql_literal(source.name)} AS "file", '
+            '_key AS "row", CAST(NULL AS BIGINT) AS "line", '
+            "array_join(array_sort(collect_set(column_name)), '; ') AS \"columns\", "
+            "array_join(array_sort(collect_set(code)), '; ') AS codes, "
+            "array_join(transform(array_sort(collect_list(struct(code, column_name, problem))), "
+            "p -> p.problem), '; ') AS problems, min(_record) AS record"
+        )
+        return engine.session.sql(
+            f"{head} FROM ({_problems(stage, name, record=True)}) AS p GROUP BY {group} "
+            f"ORDER BY {stage.ordering}"
+        ).toArrow()
+    finally:
+        _drop_aside(engine, name, kept)
+
+
+def _write_rejects(tables: Sequence[Any], path: Path) -> None:
+    """Write the rejected rows of every table to a CSV file, as DuckDB writes a file's
+    rejects (``data.rows.write_rejects``): the same quoting, to a temporary name beside it,
+    then renamed, so no half-written list is left.
+    """
+    import duckdb
+    import pyarrow as pa
+
+    columns = ("table", "file", "row", "line", "columns", "codes", "problems", "record")
+    schema = pa.schema([(c, pa.int64() if c == "line" else pa.string()) for c in columns])
+    found = [table.select(list(columns)).cast(schema) for table in tables]
+    joined = pa.concat_tables(found) if found else schema.empty_table()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp")
+    try:
+        with duckdb.connect() as connection:
+            connection.register("rejected", joined)
+            connection.execute(
+                f"COPY rejected TO {sql_literal(str(temporary))} (HEADER, DELIMITER ',', "
+                "FORMAT csv)"
+            )
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def _fingerprint(session: Any, spec: TableSpec) -> str:
+    """A SHA-256 of the rows used, whatever their order (a table has none): the count and
+    the exact sum of each row's 64-bit xxhash64 over its typed columns and which of them are
+    null (a sum, not an exclusive or, so two equal rows do not cancel). It changes when a row
+    does.
+    """
+    hashed = ", ".join(f"{quoted(c.name)}, isnull({quoted(c.name)})" for c in spec.columns)
+    found = session.sql(
+        spark_sql(
+            "SELECT count(*), coalesce(sum(CAST(xxhash64("
+            f"{hashed}) AS DECIMAL(38,0))), 0) FROM {quoted(spec.name)}"
+        )
+    ).collect()
+    count, total = found[0]
+    return hashlib.sha256(f"{count}:{total}".encode()).hexdigest()
