@@ -2,8 +2,9 @@
 
 Tables already in PostgreSQL (``data.postgres``) and tables already in a Spark catalog
 (``data.spark_tables``) are found, checked and read where they are. This module holds what
-does not depend on the engine: which ``--data`` values name such tables, the diagnostics for a
-missing table or column, and the condition that a row breaks any check.
+does not depend on the engine about finding and naming them: which ``--data`` values name
+such tables, a table's source (``TableInEngine``), and the diagnostics for a missing table or
+column. How they are checked is ``data.in_engine_check``.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from assessor.data import rows
+import attrs
+
+from assessor.data.rows import quoted
 from assessor.errors import DataLocation, Diagnostic, fail, suggest
 from assessor.model.registry import TableSpec
 
@@ -25,6 +28,51 @@ def parse_data_in_engine(text: str) -> Any:
     from assessor.data.spark_tables import parse_spark_data
 
     return parse_database_data(text) or parse_spark_data(text)
+
+
+@attrs.frozen
+class TableInEngine:
+    """An input table's source in an engine: a table or view of a ``container`` (a
+    PostgreSQL schema, a database of Spark's catalog), the columns that name a row (its key,
+    by the source's own names), and the company's own names of declared columns.
+
+    Each engine's module adds what is its own (Spark's names of databases, PostgreSQL's row id).
+    """
+
+    container: str
+    table: str
+    kind: str  # the engine's kind of table: PostgreSQL's relkind, Spark's table type
+    key: tuple[str, ...] = ()
+    renames: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def name(self) -> str:
+        """How messages name it: ``shop.visits``."""
+        return f"{self.container}.{self.table}"
+
+    @property
+    def relation(self) -> str:
+        """The qualified SQL name (standard quoting)."""
+        return f"{quoted(self.container)}.{quoted(self.table)}"
+
+    @property
+    def row_id(self) -> str | None:
+        """A column the engine keeps for every row, naming it where it is, for a table
+        without a key (PostgreSQL's ``ctid``); None when there is none.
+        """
+        return None
+
+    def column(self, declared: str) -> str:
+        """The source's name of a declared column."""
+        return dict(self.renames).get(declared, declared)
+
+    def line(self, row: int) -> None:
+        """Rows of a table in an engine have no line."""
+        return None
+
+    def location(self, row: int | None = None, column: str | None = None) -> DataLocation:
+        """A place in the engine, for a diagnostic."""
+        return DataLocation(self.name, None, column)
 
 
 def no_table(
@@ -46,7 +94,7 @@ def no_table(
     )
 
 
-def require_columns(spec: TableSpec, source: Any, columns: Mapping[str, str]) -> None:
+def require_columns(spec: TableSpec, source: TableInEngine, columns: Mapping[str, str]) -> None:
     """E302 naming every declared column (by the source's own name, see ``columns:``) that
     the table or view ``source`` lacks; ``columns`` are the ones it has.
     """
@@ -66,8 +114,3 @@ def require_columns(spec: TableSpec, source: Any, columns: Mapping[str, str]) ->
         + ", ".join(source.column(c.name) for c in spec.columns)
         + " (a column of another name is mapped under columns: in assessor.yaml)",
     )
-
-
-def any_broken(checks: Sequence[rows.Check]) -> str:
-    """SQL over the check stage: the row breaks at least one of ``checks``."""
-    return " OR ".join(f"({c.where})" for c in checks) or "false"

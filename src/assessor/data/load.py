@@ -23,7 +23,7 @@ from assessor.errors import AssessorError, Diagnostic, fail
 from assessor.model.registry import RowRule, TableSpec
 
 if TYPE_CHECKING:
-    from assessor.data.postgres import TableInDatabase
+    from assessor.data.in_engine import TableInEngine
 
 
 @attrs.frozen
@@ -42,15 +42,15 @@ class LoadedTable:
     """A table registered with the backend: where it came from and how many rows it has.
 
     ``source`` is a file (or a part of one), a folder of files, or a table already in
-    PostgreSQL, whose ``sha256`` is then a fingerprint of the rows used. ``read`` rows were in
-    the source; ``rows`` of them are used and ``rejected`` broke a rule
-    of the table (only with rejects on; otherwise a broken rule stops the run). A folder's
+    PostgreSQL or Spark, whose ``sha256`` is then a fingerprint of the rows used. ``read``
+    rows were in the source; ``rows`` of them are used and ``rejected`` broke a rule of the
+    table (only with rejects on; otherwise a broken rule stops the run). A folder's
     ``files`` are listed each with its own rows and hash; its ``sha256`` is that of the
     listing (``folder_sha256``).
     """
 
     name: str
-    source: Source | TableInDatabase
+    source: Source | TableInEngine
     rows: int
     sha256: str
     read: int = 0
@@ -128,7 +128,7 @@ def _drop_working_tables(connection: Any, spec: TableSpec, stage: Stage) -> None
     rows.drop_table(connection, rows.bad_name(spec))
 
 
-def check_unique_rows(connection: Any, spec: TableSpec, source: Source | TableInDatabase) -> None:
+def check_unique_rows(connection: Any, spec: TableSpec, source: Source | TableInEngine) -> None:
     """Two rows for the same key (a subject's KPI in a month) would be counted twice.
 
     ``connection`` is DuckDB's, or PostgreSQL's for tables read in place there.
@@ -178,7 +178,7 @@ def folder_sha256(files: Sequence[LoadedFile]) -> str:
     return hashlib.sha256(listing.encode("utf-8")).hexdigest()
 
 
-def _split(source: Source | TableInDatabase) -> bool:
+def _split(source: Source | TableInEngine) -> bool:
     """Whether a table was read from the files of a folder."""
     return isinstance(source, Source) and bool(source.files)
 

@@ -7,7 +7,9 @@ is copied out of the database. Each table's declared columns are typed and check
 PostgreSQL, with the same checks as a file's (``data.rows``: types, blanks, ranges, choices and
 row rules, which are Ibis predicates compiled for PostgreSQL), and the plan then reads a
 temporary view of the run's connection, under the input's name: the declared columns, typed,
-without the bad rows. The company's tables are only read, never written.
+without the bad rows. The company's tables are only read, never written. The checks' SQL is
+shared with Spark (``data.in_engine_check``); this module holds what is PostgreSQL's own: how
+tables are found and values read, how bad rows are set aside, the rejects and the fingerprint.
 
 A bad row has no line in a file. It is named by its primary key (``visit_id=17``); a table
 without one by its physical place (``ctid (0,5)``, valid until the row is next updated); a
@@ -18,17 +20,19 @@ from __future__ import annotations
 
 import hashlib
 import urllib.parse
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import attrs
 
 from assessor.data import rows
-from assessor.data.in_engine import any_broken, no_table, require_columns
-from assessor.data.load import LoadedTable, check_unique_rows
-from assessor.data.rows import Reading, TableCheck, quoted, sql_literal
-from assessor.errors import AssessorError, DataLocation, Diagnostic
+from assessor.data.in_engine import TableInEngine, no_table
+from assessor.data.in_engine_check import EngineSql, Stage, check_in_place
+from assessor.data.load import LoadedTable
+from assessor.data.rows import Reading, quoted, sql_literal
+from assessor.errors import AssessorError
 from assessor.model.registry import ColumnSpec, RowRule, TableSpec
 
 _SCHEMES = ("postgres://", "postgresql://")
@@ -114,56 +118,18 @@ def _address(url: str) -> tuple[str, int, str]:
 
 
 @attrs.frozen
-class TableInDatabase:
-    """An input table's source in the database: a table or view of the schema, its primary
-    key (which names bad rows), and the company's own names of declared columns.
+class TableInDatabase(TableInEngine):
+    """An input table's source in the database: a table or view of the schema
+    (``container``), its primary key (``key``, which names bad rows), and the company's own
+    names of declared columns.
     """
 
-    schema: str
-    table: str
-    kind: str  # pg_class.relkind: r table, p partitioned, v view, m materialised view, f foreign
-    primary_key: tuple[str, ...] = ()
-    renames: tuple[tuple[str, str], ...] = ()
-
     @property
-    def name(self) -> str:
-        """How messages name it: ``shop.visits``."""
-        return f"{self.schema}.{self.table}"
-
-    @property
-    def relation(self) -> str:
-        """The qualified SQL name."""
-        return f"{quoted(self.schema)}.{quoted(self.table)}"
-
-    def column(self, declared: str) -> str:
-        """The source's name of a declared column."""
-        return dict(self.renames).get(declared, declared)
-
-    def line(self, row: int) -> None:
-        """Rows of a database have no line."""
-        return None
-
-    def location(self, row: int | None = None, column: str | None = None) -> DataLocation:
-        """A place in the database, for a diagnostic."""
-        return DataLocation(self.name, None, column)
-
-    def row_key(self) -> tuple[str, list[str]]:
-        """SQL over the source (aliased ``s``, see ``_Stage.source_select``) naming a row for a
-        person, and the SQL values that order rows by it.
+    def row_id(self) -> str | None:
+        """A table's rows without a key are named by their physical place, ``ctid``
+        (r: table, m: materialised view; a view or a foreign table has none).
         """
-        if self.primary_key:
-            names = [f"__key_{k}" for k in range(len(self.primary_key))]
-            return _shown_values(self.primary_key, names), [f"s.{quoted(n)}" for n in names]
-        if self.kind in ("r", "m"):
-            return "'ctid ' || CAST(s.__ctid AS text)", ["s.__ctid"]
-        return "", []  # a view has neither: its values name the row (see ``_Stage.of``)
-
-
-def _shown_values(labels: Sequence[str], names: Sequence[str]) -> str:
-    return " || ', ' || ".join(
-        f"{sql_literal(f'{label}=')} || coalesce(CAST(s.{quoted(name)} AS text), '')"
-        for label, name in zip(labels, names, strict=True)
-    )
+        return "ctid" if self.kind in ("r", "m") else None
 
 
 # -- finding the tables -----------------------------------------------------------------------
@@ -296,67 +262,6 @@ def install_readers(connection: Any) -> None:
 # -- checking and using the tables ------------------------------------------------------------
 
 
-@attrs.frozen
-class _Stage:
-    """A table's check stage in PostgreSQL: SQL giving every row with its key, the typed
-    columns, the values as given that checks need and a flag per rule.
-    """
-
-    check: TableCheck
-    source: TableInDatabase
-    key: str
-    order: tuple[str, ...]
-
-    @classmethod
-    def of(cls, check: TableCheck, source: TableInDatabase) -> _Stage:
-        """The stage of a table read from ``source``."""
-        key, order = source.row_key()
-        if not key:  # a view: the row's values name it
-            names = [c.name for c in check.spec.columns]
-            key = _shown_values([source.column(n) for n in names], names)
-            order = [key]
-        return cls(check, source, key, tuple(order))
-
-    def sql(self, record: bool = False) -> str:
-        """The stage's query; with ``record`` also the row as given, as JSON text."""
-        given = [f"{r.given} AS {r.given_name}" for r in self.check.readings if r.given]
-        columns = [
-            f"{self.key} AS _key",
-            *(f"{o} AS _order_{k}" for k, o in enumerate(self.order)),
-            self.check.typed_columns(),
-            *given,
-            *([f"{self._record()} AS _record"] if record else []),
-        ]
-        name = quoted(rows.stage_name(self.check.spec))
-        select = f"SELECT {', '.join(columns)} FROM ({self.source_select()}) AS s"
-        extra = {"_key": "string", **{f"_order_{k}": "string" for k in range(len(self.order))}}
-        if record:
-            extra["_record"] = "string"
-        return f"WITH {name} AS ({select}) {rows.flag_rules(self.check, extra, _DIALECT)}"
-
-    def source_select(self) -> str:
-        """The declared columns under their declared names, and the key's columns."""
-        spec, source = self.check.spec, self.source
-        columns = [f"{quoted(source.column(c.name))} AS {quoted(c.name)}" for c in spec.columns]
-        columns += [f"{quoted(k)} AS __key_{n}" for n, k in enumerate(source.primary_key)]
-        if not source.primary_key and source.kind in ("r", "m"):
-            columns.append("ctid AS __ctid")
-        return f"SELECT {', '.join(columns)} FROM {source.relation}"
-
-    def _record(self) -> str:
-        """The row as given, as JSON text with the declared names (like a rejected line)."""
-        pairs = ", ".join(
-            f"{sql_literal(c.name)}, CAST(s.{quoted(c.name)} AS text)"
-            for c in self.check.spec.columns
-        )
-        return f"CAST(json_build_object({pairs}) AS text)"
-
-    @property
-    def ordering(self) -> str:
-        """SQL ordering rows as the table's key does."""
-        return ", ".join(f"_order_{k}" for k in range(len(self.order)))
-
-
 def load_in_database(
     connection: Any,
     specs: Iterable[TableSpec],
@@ -378,108 +283,66 @@ def load_in_database(
     install_readers(connection)
     if rejects is not None:
         _start_rejects(connection)
-    loaded, problems = [], []
-    for spec in specs:
-        if on_table is not None:
-            on_table(spec.name)
-        source, types = found[spec.name]
-        require_columns(spec, source, types)
-        declared = {c.name: types[source.column(c.name)] for c in spec.columns}
-        table_rules = [*spec.rules, *(rules or {}).get(spec.name, ())]
-        check = TableCheck(spec, readings(spec, declared), tuple(table_rules))
-        stage = _Stage.of(check, source)
-        read, bad = _count(connection, stage)
-        if bad and rejects is None:
-            problems.extend(_diagnostics(connection, stage, bad))
-            continue
-        if bad:
-            _add_rejects(connection, stage)
-        _create_view(connection, stage, bad > 0)
-        used = read - bad
-        hint = "check the schema in --data; an empty table usually means a wrong filter"
-        rows.require_rows(spec, source, read, used, hint, f" ({source.name})")
-        check_unique_rows(connection, spec, source)
-        digest = _fingerprint(connection, spec)
-        loaded.append(LoadedTable(spec.name, source, used, digest, read, bad))
-    if problems:
-        raise AssessorError(problems)
+    place = _Database(connection)
+    loaded = check_in_place(place, specs, found, rules, rejects is not None, on_table)
     if rejects is not None:
         _write_rejects(connection, rejects)
     return loaded
 
 
-def _count(connection: Any, stage: _Stage) -> tuple[int, int]:
-    """How many rows the table has, and how many break a check: one scan in the database."""
-    bad = any_broken(stage.check.checks)
-    found = _query(
-        connection,
-        f"SELECT count(*), count(*) FILTER (WHERE {bad}) FROM ({stage.sql()}) AS checked",
-    )
-    return found[0][0], found[0][1]
+_SQL = EngineSql(
+    text="text",
+    record="CAST(json_build_object({pairs}) AS text)",
+    ibis_dialect=_DIALECT,
+    distinct="string_agg(DISTINCT {0}, '; ' ORDER BY {0})",
+    problems="string_agg(problem, '; ' ORDER BY code, column_name)",
+)
 
 
-def _problems(stage: _Stage, record: bool = False) -> str:
-    """SQL: every problem of every bad row, one line each, with the row's key (and the row
-    as given, with ``record``); read from the bad rows set aside (``_flagged``).
-    """
-    checks = stage.check.checks
-    keys = ", ".join(["_key", *(f"_order_{k}" for k in range(len(stage.order)))])
-    extra = ", _record" if record else ""
-    flagged = _flagged(stage)
-    return " UNION ALL ".join(
-        f"(SELECT {keys}{extra}, {sql_literal(c.column)} AS column_name, "
-        f"{sql_literal(c.code)} AS code, {c.problem} AS problem, {sql_literal(c.hint)} AS hint "
-        f"FROM {flagged} WHERE ({c.where}) IS TRUE)"
-        for c in checks
-    )
+@attrs.frozen
+class _Database:
+    """The run's PostgreSQL connection as ``data.in_engine_check`` uses it."""
 
+    connection: Any
+    sql: EngineSql = _SQL
+    container: str = "schema"
 
-def _flagged(stage: _Stage) -> str:
-    return quoted(f"{stage.check.spec.name}__flagged")
+    def readings(self, spec: TableSpec, types: Mapping[str, str]) -> tuple[Reading, ...]:
+        """How each declared column is read (``readings``)."""
+        return readings(spec, types)
 
+    def query(self, sql: str) -> list[tuple]:
+        """Run one statement; its rows."""
+        return _query(self.connection, sql)
 
-def _set_aside(connection: Any, stage: _Stage, record: bool) -> None:
-    """The bad rows, with every value the checks read, in a temporary table."""
-    _query(connection, f"DROP TABLE IF EXISTS pg_temp.{_flagged(stage)}")
-    _query(
-        connection,
-        f"CREATE TEMP TABLE {_flagged(stage)} AS SELECT * FROM ({stage.sql(record)}) AS checked "
-        f"WHERE ({any_broken(stage.check.checks)}) IS TRUE",
-    )
+    @contextmanager
+    def set_aside(self, stage: Stage, record: bool) -> Iterator[str]:
+        """The bad rows, with every value the checks read, in a temporary table (left for
+        the connection's end when the block fails: the transaction may be aborted).
+        """
+        flagged = f"{stage.check.spec.name}__flagged"
+        _query(self.connection, f"DROP TABLE IF EXISTS pg_temp.{quoted(flagged)}")
+        rows_sql = stage.rows_sql(failed=True, record=record)
+        _query(self.connection, f"CREATE TEMP TABLE {quoted(flagged)} AS {rows_sql}")
+        yield flagged
+        _query(self.connection, f"DROP TABLE {quoted(flagged)}")
 
+    def add_rejects(self, stage: Stage) -> None:
+        """Every bad row of a table, one line each, into the run's rejects table."""
+        with self.set_aside(stage, record=True) as flagged:
+            _query(
+                self.connection,
+                f'INSERT INTO {_REJECTS} ("table", file, "row", line, columns, codes, problems, '
+                f"record) {stage.rejects_sql(flagged)}",
+            )
 
-def _diagnostics(connection: Any, stage: _Stage, bad: int) -> list[Diagnostic]:
-    """The first bad rows, each named by its key and column, and how many there are."""
-    _set_aside(connection, stage, record=False)
-    shown = _query(
-        connection,
-        f"SELECT _key, column_name, code, problem, hint FROM ({_problems(stage)}) AS p "
-        f"ORDER BY {stage.ordering}, code, column_name LIMIT {rows.SHOWN}",
-    )
-    _query(connection, f"DROP TABLE {_flagged(stage)}")
-    source = stage.source
-    found = [
-        Diagnostic(code, f"{source.name}: row {key}: {problem}", source.location(column=c), hint)
-        for key, c, code, problem, hint in shown
-    ]
-    unchanged = " (the table itself is not changed)"
-    return rows.with_count(found, len({key for key, *_ in shown}), bad, source, unchanged)
+    def keep(self, name: str, view: str) -> None:
+        """The input as the plan reads it: a temporary view of the connection."""
+        _query(self.connection, f"CREATE TEMP VIEW {quoted(name)} AS {view}")
 
-
-def _create_view(connection: Any, stage: _Stage, filtered: bool) -> None:
-    """The input as the plan reads it: a temporary view of the typed columns, without the
-    bad rows when there are any (``IS NOT TRUE``: a check that is null did not fail).
-    """
-    spec = stage.check.spec
-    names = ", ".join(quoted(c.name) for c in spec.columns)
-    if filtered:
-        body = (
-            f"SELECT {names} FROM ({stage.sql()}) AS checked "
-            f"WHERE ({any_broken(stage.check.checks)}) IS NOT TRUE"
-        )
-    else:
-        body = f"SELECT {stage.check.typed_columns()} FROM ({stage.source_select()}) AS s"
-    _query(connection, f"CREATE TEMP VIEW {quoted(spec.name)} AS {body}")
+    def fingerprint(self, spec: TableSpec) -> str:
+        """See ``_fingerprint``."""
+        return _fingerprint(self.connection, spec)
 
 
 def _fingerprint(connection: Any, spec: TableSpec) -> str:
@@ -506,25 +369,6 @@ def _start_rejects(connection: Any) -> None:
         'file text, "row" text, line bigint, columns text, codes text, problems text, '
         "record text)",
     )
-
-
-def _add_rejects(connection: Any, stage: _Stage) -> None:
-    """Every bad row of a table, one line each: its key, what is wrong with it, and the row
-    as given (JSON text), in the key's order.
-    """
-    _set_aside(connection, stage, record=True)
-    spec, source = stage.check.spec, stage.source
-    group = ", ".join(["_key", *(f"_order_{k}" for k in range(len(stage.order)))])
-    _query(
-        connection,
-        f'INSERT INTO {_REJECTS} ("table", file, "row", line, columns, codes, problems, record) '
-        f"SELECT {sql_literal(spec.name)}, {sql_literal(source.name)}, _key, NULL, "
-        "string_agg(DISTINCT column_name, '; ' ORDER BY column_name), "
-        "string_agg(DISTINCT code, '; ' ORDER BY code), "
-        "string_agg(problem, '; ' ORDER BY code, column_name), min(_record) "
-        f"FROM ({_problems(stage, record=True)}) AS p GROUP BY {group} ORDER BY {stage.ordering}",
-    )
-    _query(connection, f"DROP TABLE {_flagged(stage)}")
 
 
 def _write_rejects(connection: Any, path: Path) -> None:

@@ -15,7 +15,10 @@ bad rows shown (and, with ``--rejects``, the rejected ones) come back to Python.
 
 The SQL here, and the checks ``data.rows`` builds, are written as standard SQL (identifiers in
 double quotes, ``''`` inside texts, ``VARCHAR``); ``spark_sql`` turns each statement into
-Spark's own spelling before it runs. The row rules come from Ibis, already in Spark's.
+Spark's own spelling before it runs. The row rules come from Ibis, already in Spark's. The
+checks' SQL is shared with PostgreSQL (``data.in_engine_check``); this module holds what is
+Spark's own: how tables are found and values read, how bad rows are set aside, the rejects and
+the fingerprint.
 """
 
 from __future__ import annotations
@@ -23,17 +26,19 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import attrs
 
 from assessor.data import rows
-from assessor.data.in_engine import any_broken, no_table, require_columns
-from assessor.data.load import LoadedTable, check_unique_rows
-from assessor.data.rows import Reading, TableCheck, quoted, sql_literal
-from assessor.errors import AssessorError, DataLocation, Diagnostic, fail, suggest
+from assessor.data.in_engine import TableInEngine, no_table
+from assessor.data.in_engine_check import EngineSql, Stage, check_in_place
+from assessor.data.load import LoadedTable
+from assessor.data.rows import Reading, quoted, sql_literal
+from assessor.errors import AssessorError, DataLocation, fail, suggest
 from assessor.model.registry import ColumnSpec, RowRule, TableSpec
 
 PREFIX = "spark:"
@@ -102,38 +107,16 @@ def parse_spark_data(text: str) -> SparkData | None:
 
 
 @attrs.frozen
-class TableInSpark:
-    """An input table's source in Spark: a table or view of the database, the declared
-    columns that name a row (the table's key), and the company's own names of columns.
+class TableInSpark(TableInEngine):
+    """An input table's source in Spark: a table or view of the database (``container``),
+    the columns that name a row (the table's declared key, by the source's names), and the
+    company's own names of columns.
     """
-
-    database: str
-    table: str
-    kind: str  # the catalog's table type: MANAGED, EXTERNAL or VIEW
-    key: tuple[str, ...] = ()
-    renames: tuple[tuple[str, str], ...] = ()
-
-    @property
-    def name(self) -> str:
-        """How messages name it: ``dealer.visits``."""
-        return f"{self.database}.{self.table}"
 
     @property
     def relation(self) -> str:
         """The qualified SQL name (standard quoting)."""
-        return f"{SparkData(self.database).relation}.{quoted(self.table)}"
-
-    def column(self, declared: str) -> str:
-        """The source's name of a declared column."""
-        return dict(self.renames).get(declared, declared)
-
-    def line(self, row: int) -> None:
-        """Rows of a Spark table have no line."""
-        return None
-
-    def location(self, row: int | None = None, column: str | None = None) -> DataLocation:
-        """A place in the catalog, for a diagnostic."""
-        return DataLocation(self.name, None, column)
+        return f"{SparkData(self.container).relation}.{quoted(self.table)}"
 
 
 def spark_sql(text: str) -> str:
@@ -205,7 +188,8 @@ def find_tables(
             continue
         name, kind = present[spec.name.lower()]
         own = tuple(sorted((renames or {}).get(spec.name, {}).items()))
-        source = TableInSpark(data.database, name, kind or "", spec.key, own)
+        key = tuple(dict(own).get(k, k) for k in spec.key)
+        source = TableInSpark(data.database, name, kind or "", key, own)
         types = dict(session.table(spark_sql(source.relation)).dtypes)
         found[spec.name] = (source, types)
     if missing:
@@ -347,87 +331,6 @@ def _month(column: ColumnSpec, value: str) -> str:
 # -- checking and using the tables ------------------------------------------------------------
 
 
-@attrs.frozen
-class _Stage:
-    """A table's check stage in Spark: SQL giving every row with what names it (``_key``)
-    and orders it, the typed columns, the values as given that checks need and a flag per rule.
-    """
-
-    check: TableCheck
-    source: TableInSpark
-    key: str
-    order: tuple[str, ...]
-
-    @classmethod
-    def of(cls, check: TableCheck, source: TableInSpark) -> _Stage:
-        """The stage of a table read from ``source``: rows named by its key, else by values."""
-        if source.key:
-            names = [f"__key_{k}" for k in range(len(source.key))]
-            labels = [source.column(k) for k in source.key]
-            order = [f"s.{quoted(n)}" for n in names]
-            return cls(check, source, _shown_values(labels, names), tuple(order))
-        names = [c.name for c in check.spec.columns]
-        key = _shown_values([source.column(n) for n in names], names)
-        return cls(check, source, key, (key,))
-
-    def sql(self, record: bool = False) -> str:
-        """The stage's query, in Spark's spelling; with ``record`` also the row as given,
-        as JSON text.
-        """
-        given = [f"{r.given} AS {r.given_name}" for r in self.check.readings if r.given]
-        columns = [
-            f"{self.key} AS _key",
-            *(f"{o} AS _order_{k}" for k, o in enumerate(self.order)),
-            self.check.typed_columns(),
-            *given,
-            *([f"{self._record()} AS _record"] if record else []),
-        ]
-        name = quoted(rows.stage_name(self.check.spec))
-        select = f"SELECT {', '.join(columns)} FROM ({self.source_select()}) AS s"
-        extra = {"_key": "string", **{f"_order_{k}": "string" for k in range(len(self.order))}}
-        if record:
-            extra["_record"] = "string"
-        flags = rows.flag_rules(self.check, extra, "pyspark")
-        # the rules' flags are Ibis's SQL for Spark already; without rules, a plain select
-        return spark_sql(f"WITH {name} AS ({select}) ") + (
-            flags if self.check.rules else spark_sql(flags)
-        )
-
-    def source_select(self) -> str:
-        """The declared columns under their declared names, and the key's columns."""
-        spec, source = self.check.spec, self.source
-        columns = [f"{quoted(source.column(c.name))} AS {quoted(c.name)}" for c in spec.columns]
-        columns += [f"{quoted(source.column(k))} AS __key_{n}" for n, k in enumerate(source.key)]
-        return f"SELECT {', '.join(columns)} FROM {source.relation}"
-
-    def _record(self) -> str:
-        """The row as given, as JSON text with the declared names (like a rejected line)."""
-        pairs = ", ".join(
-            f"{sql_literal(c.name)}, CAST(s.{quoted(c.name)} AS STRING)"
-            for c in self.check.spec.columns
-        )
-        return f"to_json(named_struct({pairs}), map('ignoreNullFields', 'false'))"
-
-    @property
-    def ordering(self) -> str:
-        """SQL ordering rows as the table's key does."""
-        return ", ".join(f"_order_{k}" for k in range(len(self.order)))
-
-    def broken(self, record: bool = False, failed: bool = True) -> str:
-        """Spark SQL: the stage's rows that break a check (``failed``), or that do not."""
-        test = "IS TRUE" if failed else "IS NOT TRUE"
-        condition = spark_sql(f"({any_broken(self.check.checks)}) {test}")
-        return f"SELECT * FROM ({self.sql(record)}) AS checked WHERE {condition}"
-
-
-def _shown_values(labels: Sequence[str], names: Sequence[str]) -> str:
-    """SQL naming a row by values: ``visit_id=17, customer_id=C1`` (blank for none)."""
-    return " || ', ' || ".join(
-        f"{sql_literal(f'{label}=')} || coalesce(CAST(s.{quoted(name)} AS STRING), '')"
-        for label, name in zip(labels, names, strict=True)
-    )
-
-
 def load_in_spark(
     engine: Any,
     specs: Iterable[TableSpec],
@@ -447,133 +350,79 @@ def load_in_spark(
     and left out of the views. Raises with a located diagnostic for a missing table or
     column, an empty table or a duplicate key, as for files.
     """
-    session = engine.session
     specs = list(specs)
-    found = find_tables(session, specs, data, renames)
-    loaded, problems, rejected = [], [], []
-    for spec in specs:
-        if on_table is not None:
-            on_table(spec.name)
-        source, types = found[spec.name]
-        require_columns(spec, source, types)
-        declared = {c.name: types[source.column(c.name)] for c in spec.columns}
-        table_rules = (*spec.rules, *(rules or {}).get(spec.name, ()))
-        stage = _Stage.of(TableCheck(spec, readings(spec, declared), table_rules), source)
-        read, bad = _count(session, stage)
-        if bad and rejects is None:
-            problems.extend(_diagnostics(engine, stage, bad))
-            continue
-        if bad:
-            rejected.append(_rejects(engine, stage))
-        engine.hold(spec.name, session.sql(_view(stage, bad > 0)))
-        used = read - bad
-        hint = "check the database in --data; an empty table usually means a wrong filter"
-        rows.require_rows(spec, source, read, used, hint, f" ({source.name})")
-        check_unique_rows(_Statements(session), spec, source)
-        loaded.append(LoadedTable(spec.name, source, used, _fingerprint(session, spec), read, bad))
-    if problems:
-        raise AssessorError(problems)
+    found = find_tables(engine.session, specs, data, renames)
+    place = _Catalog(engine)
+    loaded = check_in_place(place, specs, found, rules, rejects is not None, on_table)
     if rejects is not None:
-        _write_rejects(rejected, rejects)
+        _write_rejects(place.rejected, rejects)
     engine.size_for(sum(table.read for table in loaded))
     return loaded
 
 
-def _count(session: Any, stage: _Stage) -> tuple[int, int]:
-    """How many rows the table has, and how many break a check: one scan in Spark."""
-    bad = spark_sql(any_broken(stage.check.checks))
-    found = session.sql(
-        f"SELECT count(*), count(*) FILTER (WHERE {bad}) FROM ({stage.sql()}) AS checked"
-    ).collect()
-    return found[0][0], found[0][1]
+_SQL = EngineSql(
+    text="STRING",
+    record="to_json(named_struct({pairs}), map('ignoreNullFields', 'false'))",
+    ibis_dialect="pyspark",
+    distinct="array_join(array_sort(collect_set({0})), '; ')",
+    problems="array_join(transform(array_sort(collect_list(struct(code, column_name, "
+    "problem))), p -> p.problem), '; ')",
+    spelled=spark_sql,
+)
 
 
-def _view(stage: _Stage, filtered: bool) -> str:
-    """The input as the plan reads it: the typed columns, without the bad rows when there
-    are any (``IS NOT TRUE``: a check that is null did not fail).
+@attrs.frozen
+class _Catalog:
+    """The run's Spark engine as ``data.in_engine_check`` uses it; ``rejected`` gathers
+    each table's rejected rows (Arrow tables).
     """
-    spec = stage.check.spec
-    if not filtered:
-        return spark_sql(
-            f"SELECT {stage.check.typed_columns()} FROM ({stage.source_select()}) AS s"
-        )
-    names = spark_sql(", ".join(quoted(c.name) for c in spec.columns))
-    return f"SELECT {names} FROM ({stage.broken(failed=False)}) AS kept"
 
+    engine: Any
+    rejected: list[Any] = attrs.Factory(list)
+    sql: EngineSql = _SQL
+    container: str = "database"
 
-def _problems(stage: _Stage, flagged: str, record: bool = False) -> str:
-    """Spark SQL: every problem of every bad row (set aside in the view ``flagged``), one
-    line each, with the row's key (and the row as given, with ``record``).
-    """
-    keys = ", ".join(["_key", *(f"_order_{k}" for k in range(len(stage.order)))])
-    extra = ", _record" if record else ""
-    return " UNION ALL ".join(
-        spark_sql(
-            f"SELECT {keys}{extra}, {sql_literal(c.column)} AS column_name, "
-            f"{sql_literal(c.code)} AS code, {c.problem} AS problem, {sql_literal(c.hint)} AS hint "
-            f"FROM {quoted(flagged)} WHERE ({c.where}) IS TRUE"
-        )
-        for c in stage.check.checks
-    )
+    @property
+    def connection(self) -> _Statements:
+        """The session as ``data.rows.query`` runs statements."""
+        return _Statements(self.engine.session)
 
+    def readings(self, spec: TableSpec, types: Mapping[str, str]) -> tuple[Reading, ...]:
+        """How each declared column is read (``readings``)."""
+        return readings(spec, types)
 
-def _set_aside(engine: Any, stage: _Stage, record: bool) -> tuple[str, Any]:
-    """The bad rows, with every value the checks read, computed once and kept (a local
-    checkpoint) as a temporary view: each check then reads only those.
-    """
-    kept = engine.session.sql(stage.broken(record)).localCheckpoint()
-    # a name of its own, so no view of the session (a notebook's) is ever replaced
-    name = f"assessor_{os.urandom(4).hex()}_{stage.check.spec.name}__flagged"
-    kept.createOrReplaceTempView(name)
-    return name, kept
+    def query(self, sql: str) -> list[Any]:
+        """Run one statement of Spark SQL; its (few) rows."""
+        return self.engine.session.sql(sql).collect()
 
+    @contextmanager
+    def set_aside(self, stage: Stage, record: bool) -> Iterator[str]:
+        """The bad rows, with every value the checks read, computed once and kept (a local
+        checkpoint) as a temporary view: each check then reads only those.
+        """
+        session = self.engine.session
+        kept = session.sql(stage.rows_sql(failed=True, record=record)).localCheckpoint()
+        # a name of its own, so no view of the session (a notebook's) is ever replaced
+        name = f"assessor_{os.urandom(4).hex()}_{stage.check.spec.name}__flagged"
+        kept.createOrReplaceTempView(name)
+        try:
+            yield name
+        finally:
+            session.catalog.dropTempView(name)
+            kept.unpersist()
 
-def _drop_aside(engine: Any, name: str, kept: Any) -> None:
-    engine.session.catalog.dropTempView(name)
-    kept.unpersist()
+    def add_rejects(self, stage: Stage) -> None:
+        """Every bad row of a table, one line each, as an Arrow table (few come back)."""
+        with self.set_aside(stage, record=True) as flagged:
+            self.rejected.append(self.engine.session.sql(stage.rejects_sql(flagged)).toArrow())
 
+    def keep(self, name: str, view: str) -> None:
+        """The input as the plan reads it: a temporary view held until the run ends."""
+        self.engine.hold(name, self.engine.session.sql(view))
 
-def _diagnostics(engine: Any, stage: _Stage, bad: int) -> list[Diagnostic]:
-    """The first bad rows, each named by its key and column, and how many there are."""
-    name, kept = _set_aside(engine, stage, record=False)
-    try:
-        shown = engine.session.sql(
-            f"SELECT _key, column_name, code, problem, hint FROM ({_problems(stage, name)}) AS p "
-            f"ORDER BY {stage.ordering}, code, column_name LIMIT {rows.SHOWN}"
-        ).collect()
-    finally:
-        _drop_aside(engine, name, kept)
-    source = stage.source
-    found = [
-        Diagnostic(code, f"{source.name}: row {key}: {problem}", source.location(column=c), hint)
-        for key, c, code, problem, hint in shown
-    ]
-    unchanged = " (the table itself is not changed)"
-    return rows.with_count(found, len({row[0] for row in shown}), bad, source, unchanged)
-
-
-def _rejects(engine: Any, stage: _Stage) -> Any:
-    """Every bad row of a table, one line each (an Arrow table): its key, what is wrong with
-    it, and the row as given (JSON text), in the key's order.
-    """
-    name, kept = _set_aside(engine, stage, record=True)
-    spec, source = stage.check.spec, stage.source
-    group = ", ".join(["_key", *(f"_order_{k}" for k in range(len(stage.order)))])
-    try:
-        head = spark_sql(
-            f'SELECT {sql_literal(spec.name)} AS "table", {sql_literal(source.name)} AS "file", '
-            '_key AS "row", CAST(NULL AS BIGINT) AS "line", '
-            "array_join(array_sort(collect_set(column_name)), '; ') AS \"columns\", "
-            "array_join(array_sort(collect_set(code)), '; ') AS codes, "
-            "array_join(transform(array_sort(collect_list(struct(code, column_name, problem))), "
-            "p -> p.problem), '; ') AS problems, min(_record) AS record"
-        )
-        return engine.session.sql(
-            f"{head} FROM ({_problems(stage, name, record=True)}) AS p GROUP BY {group} "
-            f"ORDER BY {stage.ordering}"
-        ).toArrow()
-    finally:
-        _drop_aside(engine, name, kept)
+    def fingerprint(self, spec: TableSpec) -> str:
+        """See ``_fingerprint``."""
+        return _fingerprint(self.engine.session, spec)
 
 
 def _write_rejects(tables: Sequence[Any], path: Path) -> None:
