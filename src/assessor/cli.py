@@ -758,6 +758,9 @@ def _steps(scheme) -> Iterator[Callable[[str], None]]:
     """A progress bar over one run's steps (reading each table, computing each metric, the
     outcomes) on a terminal, gone when the run ends; silent in pipes and CI.
     """
+    if not _interactive():  # nothing to show: not even the bar's imports
+        yield lambda _words: None
+        return
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -767,7 +770,6 @@ def _steps(scheme) -> Iterator[Callable[[str], None]]:
         TimeElapsedColumn(),
         console=Console(stderr=True),
         transient=True,
-        disable=not _interactive(),
     )
     # about one step per table and per metric, and one for the outcomes
     task = bar.add_task("starting", total=len(scheme.tables) + len(scheme.metrics) + 1)
