@@ -7,7 +7,6 @@ Heavy modules (the query engine, rich) are imported inside the commands that nee
 from __future__ import annotations
 
 import contextlib
-import gc
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -18,11 +17,16 @@ from typing import Any, NamedTuple
 import click
 
 from assessor import __version__
-
-EXIT_OK = 0
-EXIT_USER_ERROR = 1
-EXIT_USAGE = 2
-EXIT_INTERNAL = 3
+from assessor.console import (
+    EXIT_USAGE,
+    EXIT_USER_ERROR,
+    allowed_plugins,
+    cycle_collector_paused,
+    print_diagnostics,
+    project_of,
+    read_scheme_in_project,
+    reporting,
+)
 
 
 def _period(_ctx: click.Context, _param: click.Parameter, value: str | None):
@@ -49,48 +53,17 @@ def _assignments(_ctx: click.Context, _param: click.Parameter, values: tuple[str
 
 
 def _reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn every user error into rendered diagnostics and exit 1; never show a traceback."""
+    """Turn every user error into rendered diagnostics and exit 1; never show a traceback
+    (``console.reporting``); click's usage errors go on to click, which exits 2.
+    """
 
     @wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> None:
-        from assessor.errors import AssessorError
-
         sources: dict[str, str] = {}
-        try:
+        with reporting(sources, (click.ClickException, click.exceptions.Exit)):
             command(*args, sources=sources, **kwargs)
-        except AssessorError as error:
-            _print_diagnostics(error.diagnostics, sources)
-            sys.exit(EXIT_USER_ERROR)
-        except (click.ClickException, click.exceptions.Exit):
-            raise  # usage errors: click prints them and exits 2
-        except BrokenPipeError:
-            # the reader stopped early (`assessor templates | head`): nothing more to say
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            sys.exit(EXIT_OK)
-        except Exception as error:  # a bug: say so plainly instead of a traceback
-            if os.environ.get("ASSESSOR_DEBUG"):
-                raise
-            click.echo(
-                f"internal error: {type(error).__name__}: {error}\n"
-                "This is a bug in assessor or a plugin; run again with ASSESSOR_DEBUG=1 "
-                "to see where, and report it.",
-                err=True,
-            )
-            sys.exit(EXIT_INTERNAL)
 
     return wrapper
-
-
-def _print_diagnostics(diagnostics, sources: dict[str, str]) -> None:
-    from assessor.errors import Span, render
-
-    for diagnostic in diagnostics:
-        location = diagnostic.location
-        source = sources.get(location.file) if isinstance(location, Span) else None
-        click.echo(render(diagnostic, source) + "\n", err=True)
-    errors = sum(d.severity == "error" for d in diagnostics)
-    if errors > 1:
-        click.echo(f"{errors} errors", err=True)
 
 
 _set_option = click.option(
@@ -145,39 +118,15 @@ def main() -> None:
     """assessor: performance-assessment schemes (考核方案) from text to per-person results."""
 
 
-@contextlib.contextmanager
-def _cycle_collector_paused() -> Iterator[None]:
-    """Pause Python's cycle collector for a step over bounded input: a scheme (its size is
-    limited), or a run, whose rows stay in the engine and whose outcomes are one per
-    subject, period and item. Imports, plugins and a parse make hundreds of thousands of
-    objects, and each round of the collector walks them all again: a sixteenth of `check`
-    on a large scheme, a tenth of `run`. The collector runs as usual afterwards.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-
-
 @main.command()
 @click.argument("scheme", type=click.Path(dir_okay=False, path_type=Path))
 @_set_option
 @_reports_errors
 def check(scheme: Path, overrides: dict[str, str], sources: dict[str, str]) -> None:
     """Check a scheme: syntax, names, units and grains, every error at once."""
-    with _cycle_collector_paused():
-        loaded = _read_scheme(scheme, overrides, sources)
-    _print_diagnostics(loaded.warnings, sources)
-    checked = loaded.scheme
-    click.echo(
-        f"{scheme}: ok — {len(checked.roles)} roles, {len(checked.rules)} rules, "
-        f"{len(checked.scorecards)} scorecards, {len(checked.grades)} grades, "
-        f"{len(checked.bonuses)} bonuses"
-    )
+    from assessor import console
+
+    console.check(scheme, overrides, sources)
 
 
 @main.command()
@@ -238,7 +187,7 @@ def check(scheme: Path, overrides: dict[str, str], sources: dict[str, str]) -> N
 )
 @_engine_option
 @_reports_errors
-@_cycle_collector_paused()
+@cycle_collector_paused()
 def run(
     scheme: Path | None,
     data: Path | None,
@@ -264,12 +213,14 @@ def run(
             raise click.UsageError("give --period, or --from and --to, not both")
         first = last = period
     project, settings = _settings(scheme, data, lang, overrides, engine)
-    loaded = read_scheme(settings.scheme, settings.overrides, sources, allow=_allowed(project))
-    _print_diagnostics(loaded.warnings, sources)
+    loaded = read_scheme(
+        settings.scheme, settings.overrides, sources, allow=allowed_plugins(project)
+    )
+    print_diagnostics(loaded.warnings, sources)
     if project is not None:
         project.check_renames(loaded.scheme.tables)
     first, last = _periods(loaded.scheme, first, last)
-    _print_diagnostics(period_warnings(loaded.scheme, first), sources)
+    print_diagnostics(period_warnings(loaded.scheme, first), sources)
     if out is None:
         if project is None:
             raise click.UsageError("give --out, the folder for the results")
@@ -281,7 +232,7 @@ def run(
             encodings=project.encodings(loaded.scheme.tables) if project else None,
             duckdb=dict(project.duckdb) if project else None,
         )  # fmt: skip
-    _print_diagnostics(assessment.warnings, sources)
+    print_diagnostics(assessment.warnings, sources)
     if project is not None:
         _record(project, assessment)
     write_outputs(assessment, out)
@@ -299,7 +250,7 @@ def _write_reports(formats: tuple[str, ...], out: Path, assessment, lang: str) -
         return
     loaded, outcomes, totals = assessment.loaded, assessment.outcomes, assessment.totals
     sections, problems = render_sections(loaded.report_sections, outcomes, totals, lang)
-    _print_diagnostics(problems, {})
+    print_diagnostics(problems, {})
     for form in forms:
         path = write_report(form, out, loaded.scheme.title, outcomes, totals, lang, sections)
         if path is not None:
@@ -326,7 +277,7 @@ def history(subject: str | None, sources: dict[str, str]) -> None:
     """List the runs recorded in this project, or one subject's trend across periods."""
     from assessor.history import HISTORY_FILE, list_runs, subject_trend
 
-    project = _project(None)
+    project = project_of(None)
     path = _history(project) if project is not None else Path.cwd() / HISTORY_FILE
     if isinstance(path, Path) and not path.is_file():
         raise click.UsageError(f"no {HISTORY_FILE} here: run `assessor run` in a project first")
@@ -372,7 +323,7 @@ def _settings(
     engine: str | None = None,
 ):
     """The project (if any) and the settings: options win over the project's."""
-    project = _project(scheme)
+    project = project_of(scheme)
     if project is not None:
         scheme, data, lang = scheme or project.scheme, data or project.data, lang or project.lang
         overrides = {**dict(project.overrides), **overrides}
@@ -408,30 +359,6 @@ def _engine_for(data, engine: str | None):
         raise click.UsageError(str(error)) from None
 
 
-def _read_scheme(path: Path, overrides: dict | None, sources: dict[str, str]):
-    """Read a scheme with only the plugins its project allows (``plugins:``), if it is in one."""
-    from assessor.session import read_scheme
-
-    return read_scheme(path, overrides, sources, allow=_allowed(_project(path)))
-
-
-def _allowed(project) -> tuple[str, ...] | None:
-    """The project's allow-list of plugins; None (every installed one) without a project."""
-    return project.plugins if project is not None else None
-
-
-def _project(scheme: Path | None):
-    """The project of the current folder, unless a scheme outside it is given."""
-    from assessor.project import find_project, load_project
-
-    path = find_project(Path.cwd())
-    if path is None:
-        return None
-    if scheme is not None and scheme.resolve().parent != path.parent.resolve():
-        return None
-    return load_project(path)
-
-
 @main.command()
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 @click.option(
@@ -448,7 +375,7 @@ def init(folder: Path, template_id: str, sources: dict[str, str]) -> None:
     from assessor.session import read_scheme
 
     registry, problems = load_registry()
-    _print_diagnostics(problems, sources)
+    print_diagnostics(problems, sources)
     template = registry.templates.get(template_id)
     if template is None:
         hint = suggest(template_id, registry.templates) or "ids: " + ", ".join(
@@ -494,7 +421,7 @@ def plugins(check_contract: bool, sources: dict[str, str]) -> None:
         _check_plugins()
         return
     registry, problems = load_registry()
-    _print_diagnostics(problems, sources)
+    print_diagnostics(problems, sources)
     for name, info in sorted(registry.plugins.items()):
         click.echo(f"{name} {info.version} ({info.module})")
         for table in (t for t in registry.tables.values() if t.plugin == name):
@@ -583,7 +510,7 @@ def templates(as_json: bool, sources: dict[str, str]) -> None:
     from assessor.plugins.manager import load_registry
 
     registry, problems = load_registry()
-    _print_diagnostics(problems, sources)
+    print_diagnostics(problems, sources)
     entries = list_templates(registry)
     if as_json:
         listed = [e.as_json() for e in entries]
@@ -602,7 +529,7 @@ def templates(as_json: bool, sources: dict[str, str]) -> None:
             click.echo(f"  sample data {spec.sample_data}{span}")
     broken = [d for e in entries for d in e.problems]
     if broken:
-        _print_diagnostics(broken, sources)
+        print_diagnostics(broken, sources)
         sys.exit(EXIT_USER_ERROR)
 
 
@@ -621,8 +548,8 @@ def inputs(scheme: Path, out: Path, sources: dict[str, str]) -> None:
     """
     from assessor.catalogue import write_blank_inputs
 
-    loaded = _read_scheme(scheme, None, sources)
-    _print_diagnostics(loaded.warnings, sources)
+    loaded = read_scheme_in_project(scheme, None, sources)
+    print_diagnostics(loaded.warnings, sources)
     for path in write_blank_inputs(loaded.scheme.tables, out):
         click.echo(f"wrote {path}")
 
@@ -651,7 +578,7 @@ def doc(
     """
     from assessor.document import scheme_document, to_html, to_markdown
 
-    loaded = _read_scheme(scheme, overrides, sources)
+    loaded = read_scheme_in_project(scheme, overrides, sources)
     blocks = scheme_document(loaded.scheme, lang)
     text = to_markdown(blocks) if form == "md" else to_html(blocks, lang)
     if out is None:
@@ -672,7 +599,7 @@ def diff_command(before: Path, after: Path, lang: str, sources: dict[str, str]) 
     """
     from assessor.diff import scheme_changes
 
-    old, new = (_read_scheme(path, None, sources).scheme for path in (before, after))
+    old, new = (read_scheme_in_project(path, None, sources).scheme for path in (before, after))
     for line in scheme_changes(old, new, lang):
         click.echo(line)
 
@@ -727,7 +654,7 @@ def simulate(
     summaries: list = []
     reference = None
     for variant in _progress(variants, "simulating"):
-        loaded = _read_scheme(variant.scheme, dict(variant.overrides), sources)
+        loaded = read_scheme_in_project(variant.scheme, dict(variant.overrides), sources)
         periods = _periods(loaded.scheme, first, last)
         if first is None and last is None:
             first, last = str(periods[0]), str(periods[1])  # every variant over the same span
@@ -817,7 +744,9 @@ def explain(
     from assessor.session import assess, read_scheme
 
     project, settings = _settings(scheme, data, lang, overrides, engine)
-    loaded = read_scheme(settings.scheme, settings.overrides, sources, allow=_allowed(project))
+    loaded = read_scheme(
+        settings.scheme, settings.overrides, sources, allow=allowed_plugins(project)
+    )
     first, last = _periods(loaded.scheme, period, period)
     assessment = assess(
         loaded,

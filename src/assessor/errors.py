@@ -6,17 +6,16 @@ All stages report through :class:`Diagnostic`; only the command line turns them 
 
 from __future__ import annotations
 
-import difflib
 import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Literal
 
-import attrs
+from assessor.records import frozen
 
 Severity = Literal["error", "warning"]
 
 
-@attrs.frozen
+@frozen
 class Span:
     """A stretch of scheme text: 1-based line and column of its start and end."""
 
@@ -31,7 +30,7 @@ class Span:
         return f"{self.file}:{self.line}:{self.column}"
 
 
-@attrs.frozen
+@frozen
 class DataLocation:
     """A place in an input file: the row is the file's line number (the header is line 1)."""
 
@@ -48,7 +47,7 @@ class DataLocation:
 Location = Span | DataLocation
 
 
-@attrs.frozen
+@frozen
 class Diagnostic:
     """One problem: a stable code, a sentence, where it is and what to do about it."""
 
@@ -82,6 +81,8 @@ def raise_if_errors(diagnostics: Iterable[Diagnostic]) -> None:
 
 def suggest(name: str, candidates: Iterable[str]) -> str | None:
     """Return ``did you mean 'x'?`` for the closest candidate, or None when none is close."""
+    import difflib  # here: a scheme without mistakes never needs it
+
     ranked = difflib.get_close_matches(name, sorted(set(candidates)), n=1, cutoff=0.6)
     if not ranked:
         lowered = {c.lower(): c for c in candidates}

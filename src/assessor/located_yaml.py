@@ -5,11 +5,13 @@ case file or a project file is reported at its line and column.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
-
-import yaml
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from assessor.errors import DataLocation, Location, Span
+
+if TYPE_CHECKING:
+    import yaml
 
 
 class LocatedMapping(dict):
@@ -33,17 +35,27 @@ class YamlProblem(Exception):
         self.location = location
 
 
-class _Loader(yaml.SafeLoader):
-    """YAML's safe loader, keeping the places of mappings for located diagnostics."""
+@cache
+def _loader() -> type[yaml.SafeLoader]:
+    """YAML's safe loader, keeping the places of mappings for located diagnostics (made on
+    first use: importing yaml is a tenth of `assessor check`, which reads no YAML without a
+    project).
+    """
+    import yaml
 
-    file_name = ""
+    class _Loader(yaml.SafeLoader):
+        file_name = ""
+
+    _Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+    _Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+    return _Loader
 
 
 def _span(file: str, start: yaml.Mark, end: yaml.Mark) -> Span:
     return Span(file, start.line + 1, start.column + 1, end.line + 1, end.column + 1)
 
 
-def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Iterator[LocatedMapping]:
+def _construct_mapping(loader: Any, node: yaml.MappingNode) -> Iterator[LocatedMapping]:
     data = LocatedMapping()
     data.span = _span(loader.file_name, node.start_mark, node.end_mark)
     data.key_spans, data.value_spans = {}, {}
@@ -55,7 +67,7 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Iterator[Loca
         data.value_spans[key] = _span(loader.file_name, value_node.start_mark, value_node.end_mark)
 
 
-def _construct_timestamp(loader: _Loader, node: yaml.ScalarNode) -> Any:
+def _construct_timestamp(loader: Any, node: yaml.ScalarNode) -> Any:
     # a date that is no real day (2024-02-30) stays text, so that whoever reads it reports it
     # at its place like any other unreadable value
     try:
@@ -64,13 +76,11 @@ def _construct_timestamp(loader: _Loader, node: yaml.ScalarNode) -> Any:
         return loader.construct_scalar(node)
 
 
-_Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
-
-
 def load_located(text: str, file_name: str) -> Any:
     """The YAML document in ``text``, its mappings located; raises :class:`YamlProblem`."""
-    loader = _Loader(text)
+    import yaml
+
+    loader = _loader()(text)
     loader.file_name = file_name
     try:
         return loader.get_single_data()

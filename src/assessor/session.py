@@ -6,7 +6,6 @@ outcome rows; the callers decide where the outcomes go.
 from __future__ import annotations
 
 import datetime
-import hashlib
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import TYPE_CHECKING, Any
@@ -286,6 +285,8 @@ def write_outputs(assessment: Assessment, out: Path) -> None:
 
 
 def _sha256(text: str) -> str:
+    import hashlib  # here, not at the top: loading OpenSSL costs `assessor check` 3 ms
+
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 

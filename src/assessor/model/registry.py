@@ -15,6 +15,7 @@ from typing import Any, Literal
 import attrs
 
 from assessor.model.units import Unit
+from assessor.records import frozen
 
 # the built-in inputs every scheme may read (declared by assessor.plugins.builtin)
 KPI_VALUES = "kpi_values"
@@ -23,7 +24,7 @@ RATINGS = "ratings"
 ColumnType = Literal["integer", "text", "date", "timestamp", "decimal", "month"]
 
 
-@attrs.frozen
+@frozen
 class ColumnSpec:
     """One column of an input table, with its type and bilingual description.
 
@@ -43,7 +44,7 @@ class ColumnSpec:
     choices: tuple[str, ...] = ()
 
 
-@attrs.frozen
+@frozen
 class RowRule:
     """A rule every row of a table must keep, such as "resolved is not before opened".
 
@@ -62,7 +63,7 @@ class RowRule:
     hint: str = "correct the row in the source system and export again"
 
 
-@attrs.frozen
+@frozen
 class TableSpec:
     """An input table a plugin reads.
 
@@ -87,7 +88,7 @@ class TableSpec:
         return next((c for c in self.columns if c.name == name), None)
 
 
-@attrs.frozen
+@frozen
 class MetricParam:
     """A parameter of a plugin metric: its unit, and whether it must be a whole number.
 
@@ -107,7 +108,7 @@ class MetricParam:
     default: Decimal | int | str | None = None
 
 
-@attrs.frozen
+@frozen
 class MetricSpec:
     """A metric a plugin computes from its input tables.
 
@@ -157,7 +158,7 @@ class MetricSpec:
         return f"{self.plugin}.{self.name}"
 
 
-@attrs.frozen
+@frozen
 class AggregateSpec:
     """An aggregate usable as ``name(x of table.column)`` or ``name(x over previous N months)``.
 
@@ -176,7 +177,7 @@ class AggregateSpec:
     plugin: str = ""
 
 
-@attrs.frozen
+@frozen
 class TemplateSpec:
     """A ready scheme a plugin ships, with the sample data it runs on."""
 
@@ -189,7 +190,7 @@ class TemplateSpec:
     plugin: str = ""
 
 
-@attrs.frozen
+@frozen
 class ReportTable:
     """What a report section shows: a table of text, and a note under it."""
 
@@ -198,7 +199,7 @@ class ReportTable:
     note: str = ""
 
 
-@attrs.frozen
+@frozen
 class ReportSection:
     """A section a plugin adds to the reports (Markdown, HTML, XLSX) of schemes that use it.
 
@@ -215,7 +216,7 @@ class ReportSection:
     plugin: str = ""
 
 
-@attrs.frozen
+@frozen
 class ScoringTable:
     """A named scoring method a plugin ships, for schemes to score an indicator with
     ``table NAME``.
@@ -238,7 +239,7 @@ class ScoringTable:
     plugin: str = ""
 
 
-@attrs.frozen
+@frozen
 class PluginInfo:
     """An installed plugin as found through its entry point."""
 
@@ -247,7 +248,7 @@ class PluginInfo:
     module: str
 
 
-@attrs.frozen
+@frozen
 class Registry:
     """Everything the installed plugins declare, by name."""
 

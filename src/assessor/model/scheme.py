@@ -11,14 +11,13 @@ import re
 from decimal import Decimal
 from fractions import Fraction
 
-import attrs
-
 from assessor.errors import Span
 from assessor.model.registry import AggregateSpec, MetricSpec, TableSpec
 from assessor.model.units import Unit
+from assessor.records import frozen
 
 
-@attrs.frozen(order=True)
+@frozen(order=True)
 class Month:
     """A calendar month, ordered; ``index`` is year * 12 + month - 1."""
 
@@ -72,7 +71,7 @@ def subject_name(store: str, subject: str) -> str:
 _PERIOD_TEXT = re.compile(r"(\d{4})(?:-(?:(\d{2})|Q([1-4])|H([12])))?")
 
 
-@attrs.frozen(order=True)
+@frozen(order=True)
 class Period:
     """A month, quarter, half-year or year, ordered within its kind.
 
@@ -143,7 +142,7 @@ class Period:
 # Typed expressions -------------------------------------------------------------------------
 
 
-@attrs.frozen
+@frozen
 class Constant:
     """An exact constant (a literal or a parameter's value)."""
 
@@ -153,7 +152,7 @@ class Constant:
     param: str | None = None
 
 
-@attrs.frozen
+@frozen
 class MetricValue:
     """The value of a metric for the subject and period at hand."""
 
@@ -162,7 +161,7 @@ class MetricValue:
     span: Span
 
 
-@attrs.frozen
+@frozen
 class Arithmetic:
     """Exact arithmetic on two values."""
 
@@ -173,7 +172,7 @@ class Arithmetic:
     span: Span
 
 
-@attrs.frozen
+@frozen
 class Comparison:
     """A comparison; operators are canonical: < <= = != > >=."""
 
@@ -183,7 +182,7 @@ class Comparison:
     span: Span
 
 
-@attrs.frozen
+@frozen
 class BoolOp:
     """``and`` / ``or``."""
 
@@ -193,7 +192,7 @@ class BoolOp:
     span: Span
 
 
-@attrs.frozen
+@frozen
 class Negation:
     """``not`` of a condition."""
 
@@ -201,7 +200,7 @@ class Negation:
     span: Span
 
 
-@attrs.frozen
+@frozen
 class IsDefined:
     """A condition: the value is not n/a."""
 
@@ -209,7 +208,7 @@ class IsDefined:
     span: Span
 
 
-@attrs.frozen
+@frozen
 class Choose:
     """The value of the first case whose condition holds, else ``otherwise``.
 
@@ -230,7 +229,7 @@ Expr = Constant | MetricValue | Arithmetic | Comparison | BoolOp | Negation | Is
 # Metric definitions ------------------------------------------------------------------------
 
 
-@attrs.frozen
+@frozen
 class PluginMetric:
     """A call of a plugin metric with constant arguments."""
 
@@ -238,14 +237,14 @@ class PluginMetric:
     arguments: tuple[tuple[str, Fraction], ...]
 
 
-@attrs.frozen
+@frozen
 class Derived:
     """Arithmetic over other metrics of the same or the store grain."""
 
     expr: Expr
 
 
-@attrs.frozen
+@frozen
 class OverMapping:
     """An aggregate of a member metric over the rows of a mapping table.
 
@@ -260,7 +259,7 @@ class OverMapping:
     member_column: str
 
 
-@attrs.frozen
+@frozen
 class OverPrevious:
     """An aggregate of a metric over the ``count`` periods before the current one."""
 
@@ -269,7 +268,7 @@ class OverPrevious:
     count: int
 
 
-@attrs.frozen
+@frozen
 class Rollup:
     """Monthly values of a metric rolled up into the scheme's period: mean, sum or last."""
 
@@ -277,7 +276,7 @@ class Rollup:
     metric: str
 
 
-@attrs.frozen
+@frozen
 class Shifted:
     """A metric's value ``periods`` periods (of its own cadence) earlier."""
 
@@ -285,7 +284,7 @@ class Shifted:
     periods: int
 
 
-@attrs.frozen
+@frozen
 class Baseline:
     """The pre-transfer baseline of a metric: the mean of its defined values over the
     ``periods`` periods (of its own cadence) before the period holding the transfer date,
@@ -296,7 +295,7 @@ class Baseline:
     periods: int
 
 
-@attrs.frozen
+@frozen
 class Peer:
     """A reference over all subjects of the metric's role in the period and store: mean,
     median, percentile (nearest rank, ``share`` in 0..1) or rank (1 = highest unless
@@ -311,7 +310,7 @@ class Peer:
     brand: bool = False
 
 
-@attrs.frozen
+@frozen
 class Scale:
     """A rating scale: numeric from ``low`` to ``high``, or letters with points."""
 
@@ -325,7 +324,7 @@ class Scale:
         return max(p for _, p in self.letters) if self.letters else self.high
 
 
-@attrs.frozen
+@frozen
 class RubricScore:
     """Ratings of ``criteria`` on ``scale``, aggregated across evaluators (mean, median,
     trimmed), averaged over criteria and expressed in points (maximum = 100).
@@ -353,7 +352,7 @@ MetricDefinition = (
 )
 
 
-@attrs.frozen
+@frozen
 class Metric:
     """A named metric at a grain: a role's subjects, or the store (grain None).
 
@@ -432,7 +431,7 @@ def expanded_size(expr: Expr, sizes: dict[int, int] | None = None) -> int:
 # Declarations ------------------------------------------------------------------------------
 
 
-@attrs.frozen
+@frozen
 class Param:
     """A parameter with its value after run-time overrides."""
 
@@ -443,7 +442,7 @@ class Param:
     span: Span
 
 
-@attrs.frozen
+@frozen
 class Role:
     """Who is assessed: the values of ``table.column``, or the store (table None)."""
 
@@ -459,7 +458,7 @@ class Role:
         return self.table is None
 
 
-@attrs.frozen
+@frozen
 class Clause:
     """``when condition`` pays ``amount`` (signed)."""
 
@@ -468,7 +467,7 @@ class Clause:
     span: Span
 
 
-@attrs.frozen
+@frozen
 class Rule:
     """Ordered clauses for some roles. ``subject_value`` and ``reference_value`` are the two
     sides of the first comparison, reported as the value compared and what it was compared to.
@@ -487,7 +486,7 @@ class Rule:
     span: Span
 
 
-@attrs.frozen
+@frozen
 class Item:
     """A scored part of a scorecard, whose points are the metric ``name``.
 
@@ -506,7 +505,7 @@ class Item:
     span: Span
 
 
-@attrs.frozen
+@frozen
 class Veto:
     """A veto (一票否决): when ``condition`` holds, the effects apply and ``label`` says why."""
 
@@ -518,7 +517,7 @@ class Veto:
     span: Span
 
 
-@attrs.frozen
+@frozen
 class Scorecard:
     """A scorecard: its items in order (total last) and its vetoes."""
 
@@ -547,7 +546,7 @@ class Scorecard:
         return below(None, 0)
 
 
-@attrs.frozen
+@frozen
 class Grade:
     """Grades on a total: ``bands`` (operator, threshold, grade) tried in order, then
     ``otherwise``. ``grades`` runs from best to worst; ``quotas`` are (share, grade).
@@ -569,7 +568,7 @@ class Grade:
         return (*dict.fromkeys(b[2] for b in self.bands), self.otherwise)
 
 
-@attrs.frozen
+@frozen
 class Bonus:
     """Money per subject and period: by grade (``grade`` and ``amounts``) or an expression."""
 
@@ -584,7 +583,7 @@ class Bonus:
     span: Span
 
 
-@attrs.frozen
+@frozen
 class Limit:
     """The most one subject may get in rewards and in penalties in a period."""
 
@@ -594,7 +593,7 @@ class Limit:
     span: Span
 
 
-@attrs.frozen
+@frozen
 class Pool:
     """The most a role's rewards may add up to in a period: the penalties collected (when
     ``with_penalties``) plus ``budget``.
@@ -606,7 +605,7 @@ class Pool:
     span: Span
 
 
-@attrs.frozen
+@frozen
 class Base:
     """A template a scheme extends: where it came from (a template id or a file), its title
     and its version.
@@ -617,7 +616,7 @@ class Base:
     version: str | None
 
 
-@attrs.frozen
+@frozen
 class Scheme:
     """A whole checked scheme. ``metrics`` are in dependency order."""
 

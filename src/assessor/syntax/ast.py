@@ -8,12 +8,11 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Literal
 
-import attrs
-
 from assessor.errors import Span
+from assessor.records import frozen
 
 
-@attrs.frozen
+@frozen
 class Identifier:
     """A name as written, with its place."""
 
@@ -21,7 +20,7 @@ class Identifier:
     span: Span
 
 
-@attrs.frozen
+@frozen
 class Quantity:
     """A number with an optional unit as written: ``8 months``, ``95%``, ``200 元``."""
 
@@ -33,7 +32,7 @@ class Quantity:
 # Expressions -------------------------------------------------------------------------------
 
 
-@attrs.frozen
+@frozen
 class NameRef:
     """A reference to a parameter or a metric."""
 
@@ -41,7 +40,7 @@ class NameRef:
     span: Span
 
 
-@attrs.frozen
+@frozen
 class Argument:
     """A call argument, positional or ``keyword: value``."""
 
@@ -50,7 +49,7 @@ class Argument:
     span: Span
 
 
-@attrs.frozen
+@frozen
 class Call:
     """A function or plugin-metric call: ``churn_rate(lapse_months)``."""
 
@@ -59,7 +58,7 @@ class Call:
     span: Span
 
 
-@attrs.frozen
+@frozen
 class OverMapping:
     """An aggregate over a mapping table: ``mean(group_churn of followups.advisor_group)``."""
 
@@ -70,7 +69,7 @@ class OverMapping:
     span: Span
 
 
-@attrs.frozen
+@frozen
 class OverPrevious:
     """An aggregate over earlier periods: ``mean(store_churn over previous 3 months)``."""
 
@@ -84,7 +83,7 @@ BinaryOperator = Literal["+", "-", "*", "/"]
 LogicalOperator = Literal["and", "or"]
 
 
-@attrs.frozen
+@frozen
 class OverPeers:
     """A peer reference: ``mean(x over all)``, ``rank(x over all, ascending)``; with
     ``brand``, over every store of a dealer group: ``mean(store_churn over brand)``.
@@ -97,7 +96,7 @@ class OverPeers:
     brand: bool = False
 
 
-@attrs.frozen
+@frozen
 class Text:
     """A quoted text value, e.g. the indicator name in ``kpi("响应率")``."""
 
@@ -105,7 +104,7 @@ class Text:
     span: Span
 
 
-@attrs.frozen
+@frozen
 class Binary:
     """Arithmetic on two operands."""
 
@@ -115,7 +114,7 @@ class Binary:
     span: Span
 
 
-@attrs.frozen
+@frozen
 class Compare:
     """A comparison; the operator is kept as written (``=`` and ``==`` alike)."""
 
@@ -125,7 +124,7 @@ class Compare:
     span: Span
 
 
-@attrs.frozen
+@frozen
 class Logical:
     """``and`` / ``or`` between two conditions."""
 
@@ -135,7 +134,7 @@ class Logical:
     span: Span
 
 
-@attrs.frozen
+@frozen
 class Not:
     """``not`` before a condition."""
 
@@ -143,7 +142,7 @@ class Not:
     span: Span
 
 
-@attrs.frozen
+@frozen
 class Negate:
     """Unary minus."""
 
@@ -170,7 +169,7 @@ Expr = (
 # Declarations ------------------------------------------------------------------------------
 
 
-@attrs.frozen
+@frozen
 class Window:
     """A scheme's trial window, first and last period as written (``2015-08 .. 2015-12``)."""
 
@@ -179,7 +178,7 @@ class Window:
     span: Span
 
 
-@attrs.frozen
+@frozen
 class PeriodClause:
     """``period quarter review month window A .. B transfer 2026-01-01``."""
 
@@ -191,7 +190,7 @@ class PeriodClause:
     span: Span
 
 
-@attrs.frozen
+@frozen
 class Header:
     """``scheme "title" extends "t" version "2" effective 2026-10-01 uses p1, p2 period ...``.
 
@@ -210,7 +209,7 @@ class Header:
     stores: Identifier | None = None
 
 
-@attrs.frozen
+@frozen
 class Policy:
     """What happens when a value is n/a: ``n/a``, ``carry``, ``exclude`` or a default value."""
 
@@ -219,7 +218,7 @@ class Policy:
     span: Span
 
 
-@attrs.frozen
+@frozen
 class ParamDecl:
     """``param name "label" = quantity``."""
 
@@ -229,7 +228,7 @@ class ParamDecl:
     span: Span
 
 
-@attrs.frozen
+@frozen
 class FromColumn:
     """Subjects are the values of a column of an input table."""
 
@@ -238,14 +237,14 @@ class FromColumn:
     span: Span
 
 
-@attrs.frozen
+@frozen
 class StoreLevel:
     """A single subject: the store as a whole."""
 
     span: Span
 
 
-@attrs.frozen
+@frozen
 class RoleDecl:
     """``role name "label" from table.column`` or ``role name "label" store``."""
 
@@ -255,7 +254,7 @@ class RoleDecl:
     span: Span
 
 
-@attrs.frozen
+@frozen
 class MetricDecl:
     """``metric name "label" for role = expr rollup mean missing n/a`` (no ``for``: store
     level).
@@ -273,7 +272,7 @@ class MetricDecl:
 OutcomeKind = Literal["reward", "penalty", "amount"]
 
 
-@attrs.frozen
+@frozen
 class Outcome:
     """What a matching clause pays: ``reward 200``, ``penalty 200`` or a signed amount."""
 
@@ -282,7 +281,7 @@ class Outcome:
     span: Span
 
 
-@attrs.frozen
+@frozen
 class When:
     """``when condition outcome``."""
 
@@ -291,7 +290,7 @@ class When:
     span: Span
 
 
-@attrs.frozen
+@frozen
 class RuleDecl:
     """An ordered list of ``when`` clauses for one or more roles; the first match pays."""
 
@@ -307,7 +306,7 @@ class RuleDecl:
 # Scorecards --------------------------------------------------------------------------------
 
 
-@attrs.frozen
+@frozen
 class ItemOption:
     """``missing policy``, ``cap x`` or ``floor x`` on a scorecard, dimension, indicator or
     rubric.
@@ -319,7 +318,7 @@ class ItemOption:
     span: Span
 
 
-@attrs.frozen
+@frozen
 class Band:
     """``>= 95% -> 100``: a comparison with a threshold and what it gives."""
 
@@ -329,7 +328,7 @@ class Band:
     span: Span
 
 
-@attrs.frozen
+@frozen
 class Bands:
     """``bands b1 | b2 | else x``: the first band that holds."""
 
@@ -338,7 +337,7 @@ class Bands:
     span: Span
 
 
-@attrs.frozen
+@frozen
 class Linear:
     """``linear x1 -> p1, x2 -> p2``: interpolate between points, clamped at both ends."""
 
@@ -346,7 +345,7 @@ class Linear:
     span: Span
 
 
-@attrs.frozen
+@frozen
 class Attainment:
     """``attainment of target``: value / target * 100."""
 
@@ -354,7 +353,7 @@ class Attainment:
     span: Span
 
 
-@attrs.frozen
+@frozen
 class DeductEach:
     """``deduct 5 per 1 from 100``: start - amount * value / per."""
 
@@ -364,14 +363,14 @@ class DeductEach:
     span: Span
 
 
-@attrs.frozen
+@frozen
 class Direct:
     """``score``: the value is the score."""
 
     span: Span
 
 
-@attrs.frozen
+@frozen
 class TableMethod:
     """``table NAME``: a scoring table a plugin declares, checked as if written in place."""
 
@@ -382,7 +381,7 @@ class TableMethod:
 Method = Bands | Linear | Attainment | DeductEach | Direct | TableMethod
 
 
-@attrs.frozen
+@frozen
 class Indicator:
     """``indicator name "label" weight w value expr method options``."""
 
@@ -395,7 +394,7 @@ class Indicator:
     span: Span
 
 
-@attrs.frozen
+@frozen
 class Scale:
     """A rating scale: ``1..5`` (low, high) or letters with points."""
 
@@ -405,7 +404,7 @@ class Scale:
     span: Span
 
 
-@attrs.frozen
+@frozen
 class Rubric:
     """Criteria rated by evaluators on a scale, aggregated across evaluators."""
 
@@ -419,7 +418,7 @@ class Rubric:
     span: Span
 
 
-@attrs.frozen
+@frozen
 class Dimension:
     """A weighted group of indicators and rubrics."""
 
@@ -431,7 +430,7 @@ class Dimension:
     span: Span
 
 
-@attrs.frozen
+@frozen
 class Deduct:
     """``deduct expr "label"``: points taken off a scorecard's total."""
 
@@ -440,7 +439,7 @@ class Deduct:
     span: Span
 
 
-@attrs.frozen
+@frozen
 class Effect:
     """What a veto does: ``score 0``, ``cap grade "C"`` or ``no bonus``."""
 
@@ -450,7 +449,7 @@ class Effect:
     span: Span
 
 
-@attrs.frozen
+@frozen
 class Veto:
     """``veto "label" when condition effects`` (一票否决)."""
 
@@ -460,7 +459,7 @@ class Veto:
     span: Span
 
 
-@attrs.frozen
+@frozen
 class ScorecardDecl:
     """A weighted scorecard for a role: items or dimensions, deductions and vetoes."""
 
@@ -478,7 +477,7 @@ class ScorecardDecl:
 # Grades and money --------------------------------------------------------------------------
 
 
-@attrs.frozen
+@frozen
 class Quota:
     """``at most 20% "优秀"``: forced distribution of a grade."""
 
@@ -487,7 +486,7 @@ class Quota:
     span: Span
 
 
-@attrs.frozen
+@frozen
 class GradeDecl:
     """``grade name for role on total  >= 90 -> "A" | ... | else "D"  at most 20% "A"``."""
 
@@ -501,7 +500,7 @@ class GradeDecl:
     span: Span
 
 
-@attrs.frozen
+@frozen
 class BonusDecl:
     """Money by grade (``by grade "A" -> 2000 元 | else 0``) or from an expression."""
 
@@ -515,7 +514,7 @@ class BonusDecl:
     span: Span
 
 
-@attrs.frozen
+@frozen
 class LimitDecl:
     """``limit for role reward at most x penalty at most y``: per subject and period."""
 
@@ -525,7 +524,7 @@ class LimitDecl:
     span: Span
 
 
-@attrs.frozen
+@frozen
 class PoolDecl:
     """``pool for role rewards at most penalties + x``: per role and period."""
 
@@ -535,7 +534,7 @@ class PoolDecl:
     span: Span
 
 
-@attrs.frozen
+@frozen
 class Amend:
     """``amend card.service.response weight 25% bands ...``: a template's scorecard item with
     its weight, method or options replaced. ``path`` names the scorecard, then the dimension
@@ -549,7 +548,7 @@ class Amend:
     span: Span
 
 
-@attrs.frozen
+@frozen
 class Drop:
     """``drop name, other``: leave out declarations of the template this scheme extends."""
 
@@ -572,7 +571,7 @@ Declaration = (
 )
 
 
-@attrs.frozen
+@frozen
 class Base:
     """A template a scheme extends, as found: ``source`` as the scheme names it."""
 
@@ -581,7 +580,7 @@ class Base:
     version: str | None
 
 
-@attrs.frozen
+@frozen
 class SchemeText:
     """A whole parsed scheme file, or a scheme merged with the templates it extends."""
 
