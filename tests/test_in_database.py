@@ -9,12 +9,24 @@ are the acceptance set's (two independent implementations agree on it) or worked
 from __future__ import annotations
 
 import csv
+import json
 from collections.abc import Iterator
+from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
+import duckdb
 import pytest
 from conftest import ACCEPTANCE, ROOT, TEMPLATE, invoke
 from test_churn_engine import as_expected_rows, read_expected
+
+from assessor.data.load import load_tables
+from assessor.data.postgres import DatabaseData, load_in_database
+from assessor.data.sources import Source
+from assessor.errors import AssessorError
+from assessor.model.registry import ColumnSpec, TableSpec
+from assessor.model.units import Unit
 
 EXPECTED = read_expected(ACCEPTANCE / "expected-lapse8.csv")
 WINDOW = ("--from", "2015-08", "--to", "2015-12")
@@ -230,6 +242,231 @@ def test_every_kind_of_check_runs_in_the_database(database: str, tmp_path: Path)
     assert "resolved_at=2025-06-30 09:00:00" in outcome.stderr
 
 
+# -- every form of a value written as text, read as a CSV file's ------------------------------
+
+# Each declared type (and a column of shares, which reads a percentage), with the texts a CSV
+# file's column reads and their values worked by hand. Spaces around a value are ASCII,
+# no-break (U+00A0), ideographic (U+3000) or typographic (U+2003).
+ACCEPTED: dict[str, list[tuple[str, Any]]] = {
+    "integer": [
+        ("12", 12),
+        (" +12 ", 12),
+        ("-12", -12),
+        ("007", 7),
+        ("1,234", 1234),
+        ("-1,234,567", -1234567),
+        ("\u00a042\u3000", 42),
+    ],
+    "decimal": [
+        ("8.5", Decimal("8.5")),
+        (".5", Decimal("0.5")),
+        ("8.", Decimal(8)),
+        ("-0.25", Decimal("-0.25")),
+        ("1,234.5", Decimal("1234.5")),
+        ("1.5e2", Decimal(150)),
+        ("\u20032.75\u00a0", Decimal("2.75")),
+        # nine decimals are kept; the tenth, a 5, rounds away from zero
+        ("0.0000000005", Decimal("0.000000001")),
+    ],
+    "share": [
+        ("12.5%", Decimal("0.125")),
+        ("0.05%", Decimal("0.0005")),
+        ("1,234.5%", Decimal("12.345")),
+        ("-12%", Decimal("-0.12")),
+        ("0.875", Decimal("0.875")),
+    ],
+    "date": [
+        ("2015-08-01", date(2015, 8, 1)),
+        ("2015-8-1", date(2015, 8, 1)),
+        ("2015/8/1", date(2015, 8, 1)),
+        ("2015.8.1", date(2015, 8, 1)),
+        ("2015年8月1日", date(2015, 8, 1)),
+        ("\u3000 2016-02-29 ", date(2016, 2, 29)),
+    ],
+    "timestamp": [
+        ("2015-08-01 09:30:00", datetime(2015, 8, 1, 9, 30)),
+        ("2015-08-01T09:30", datetime(2015, 8, 1, 9, 30)),
+        ("2015/8/1 9:30", datetime(2015, 8, 1, 9, 30)),
+        ("2015.8.1 09:30:15", datetime(2015, 8, 1, 9, 30, 15)),
+        ("2015年8月1日 9:30", datetime(2015, 8, 1, 9, 30)),
+        ("2015年8月1日9:30", datetime(2015, 8, 1, 9, 30)),
+        ("2015-08-01", datetime(2015, 8, 1)),
+        ("2015-08-01 09:30:00.25", datetime(2015, 8, 1, 9, 30, 0, 250000)),
+    ],
+    "month": [
+        ("2026-03", date(2026, 3, 1)),
+        ("2026-3", date(2026, 3, 1)),
+        ("2026/3", date(2026, 3, 1)),
+        ("2026年3月", date(2026, 3, 1)),
+        ("2026-03-15", date(2026, 3, 1)),
+        ("2026.3.15", date(2026, 3, 1)),
+        ("2026年3月15日", date(2026, 3, 1)),
+    ],
+    "text": [
+        ("  a  ", "a"),
+        ("\u00a0甲\u3000", "甲"),
+        ("a b", "a b"),
+        ("\u2003x\u2003", "x"),
+        ("\u3000", None),
+        ("   ", None),
+    ],
+}
+# Texts no column of the type reads, with the code a file gives and the one PostgreSQL gives
+# (a date whose day and month cannot be told apart is E313 in a file, E303 in PostgreSQL,
+# as in Spark). A blank in a required column is E305. Row 0 of each table is good, so no
+# table is left without rows.
+UNREADABLE: dict[str, list[tuple[str, str, str]]] = {
+    "integer": [
+        ("1.5", "E303", "E303"),
+        ("12,34", "E303", "E303"),
+        ("1e3", "E303", "E303"),
+        ("9223372036854775808", "E303", "E303"),  # one more than BIGINT holds
+        ("\u3000 ", "E305", "E305"),
+    ],
+    "decimal": [
+        ("12.5%", "E303", "E303"),  # not a column of shares
+        ("1,23.4", "E303", "E303"),
+        ("1e29", "E303", "E303"),  # 30 digits before the point
+        ("8.5 元", "E303", "E303"),
+    ],
+    "share": [("12.5 %", "E303", "E303"), ("%", "E303", "E303")],
+    "date": [
+        ("2015-02-30", "E303", "E303"),
+        ("2015-08", "E303", "E303"),
+        ("20150801", "E303", "E303"),
+        ("8/1/2015", "E313", "E303"),
+    ],
+    "timestamp": [
+        ("2015-08-01 25:00", "E303", "E303"),
+        ("8/1/2015 10:00", "E313", "E303"),
+    ],
+    "month": [("2026-13", "E303", "E303"), ("2026.3", "E303", "E303")],
+    "text": [("\u3000\u00a0", "E305", "E305")],
+}
+GOOD = {
+    "integer": "1",
+    "decimal": "1",
+    "share": "1",
+    "date": "2015-08-01",
+    "timestamp": "2015-08-01",
+    "month": "2026-03",
+    "text": "a",
+}
+
+
+def _forms_table(name: str, kind: str, required: bool) -> TableSpec:
+    """An input table ``name`` of a key ``k`` and one column ``value`` of the kind (share:
+    a decimal column of shares).
+    """
+    declared = "decimal" if kind == "share" else kind
+    unit = Unit.RATIO if kind == "share" else None
+    value = ColumnSpec("value", declared, "值", "value", required=required, unit=unit)
+    key = ColumnSpec("k", "integer", "序号", "k")
+    return TableSpec(name, name, name, (key, value), key=("k",))
+
+
+def _in_both(url: str, folder: Path, tables: dict[str, list[str]]) -> None:
+    """Each table's texts (numbered by ``k`` from 0) in a CSV file of ``folder`` and in a
+    table of schema ``forms`` (``k integer PRIMARY KEY, value text``).
+    """
+    import psycopg
+
+    sql(url, "DROP SCHEMA IF EXISTS forms CASCADE", "CREATE SCHEMA forms")
+    with psycopg.connect(url, autocommit=True) as connection:
+        for name, texts in tables.items():
+            with (folder / f"{name}.csv").open("w", encoding="utf-8", newline="") as handle:
+                writer = csv.writer(handle, quoting=csv.QUOTE_ALL)
+                writer.writerow(["k", "value"])
+                writer.writerows(enumerate(texts))
+            connection.execute(f"CREATE TABLE forms.{name} (k integer PRIMARY KEY, value text)")
+            with connection.cursor().copy(f"COPY forms.{name} (k, value) FROM STDIN") as copy:
+                for row in enumerate(texts):
+                    copy.write_row(row)
+
+
+def _read_in_postgres(url: str, specs: list[TableSpec], rejects: Path | None = None) -> dict:
+    """Each table's (k, value) rows, in k's order, as PostgreSQL reads them in place."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as connection:
+        load_in_database(connection, specs, DatabaseData(url, "forms"), rejects=rejects)
+        return {
+            s.name: connection.execute(f"SELECT k, value FROM {s.name} ORDER BY k").fetchall()
+            for s in specs
+        }
+
+
+def _read_from_files(folder: Path, specs: list[TableSpec], rejects: Path | None = None) -> dict:
+    """Each table's (k, value) rows, in k's order, as DuckDB reads the CSV files."""
+    connection = duckdb.connect()
+    sources = {s.name: Source(folder / f"{s.name}.csv", "csv") for s in specs}
+    load_tables(connection, specs, sources, rejects=rejects)
+    return {
+        s.name: connection.execute(f'SELECT k, value FROM "{s.name}" ORDER BY k').fetchall()
+        for s in specs
+    }
+
+
+def test_every_form_a_file_reads_is_read_in_postgres(database: str, tmp_path: Path) -> None:
+    """Text columns holding each accepted form give the values worked by hand, and the
+    values DuckDB gives for a CSV file of the same texts.
+    """
+    tables = {f"ok_{kind}": [text for text, _ in forms] for kind, forms in ACCEPTED.items()}
+    _in_both(database, tmp_path, tables)
+    specs = [_forms_table(f"ok_{kind}", kind, required=False) for kind in ACCEPTED]
+    in_postgres = _read_in_postgres(database, specs)
+    from_files = _read_from_files(tmp_path, specs)
+    for kind, forms in ACCEPTED.items():
+        expected = [(k, value) for k, (_, value) in enumerate(forms)]
+        assert in_postgres[f"ok_{kind}"] == expected, kind
+        assert from_files[f"ok_{kind}"] == expected, kind
+
+
+def _rejected(path: Path) -> set[tuple[str, int, str]]:
+    """(table, k, codes) of each rejected row."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        return {
+            (row["table"], int(json.loads(row["record"])["k"]), row["codes"])
+            for row in csv.DictReader(handle)
+        }
+
+
+def test_what_no_form_reads_is_a_bad_row_with_the_file_s_code(
+    database: str, tmp_path: Path
+) -> None:
+    tables = {
+        f"bad_{kind}": [GOOD[kind], *(text for text, *_ in forms)]
+        for kind, forms in UNREADABLE.items()
+    }
+    _in_both(database, tmp_path, tables)
+    specs = [_forms_table(f"bad_{kind}", kind, required=True) for kind in UNREADABLE]
+    in_postgres = _read_in_postgres(database, specs, tmp_path / "pg.csv")
+    from_files = _read_from_files(tmp_path, specs, tmp_path / "files.csv")
+    assert {name: [k for k, _ in kept] for name, kept in in_postgres.items()} == {
+        name: [0] for name in tables
+    }
+    assert from_files == in_postgres
+    for engine, column in (("files", 1), ("pg", 2)):
+        expected = {
+            (f"bad_{kind}", k, codes[column - 1])
+            for kind, forms in UNREADABLE.items()
+            for k, (_, *codes) in enumerate(forms, start=1)
+        }
+        assert _rejected(tmp_path / f"{engine}.csv") == expected, engine
+
+
+def test_a_bad_form_stops_the_run_with_its_message(database: str, tmp_path: Path) -> None:
+    """Without rejects, an ambiguous date is named as a file's unreadable date is."""
+    _in_both(database, tmp_path, {"bad_date": ["2015-08-01", "8/1/2015"]})
+    with pytest.raises(AssessorError) as raised:
+        _read_in_postgres(database, [_forms_table("bad_date", "date", required=True)])
+    (problem,) = raised.value.diagnostics
+    assert problem.code == "E303"
+    assert problem.message == (
+        "forms.bad_date: row k=1: cannot read '8/1/2015' in column 'value' as a date"
+    )
+
+
 # -- what is not there ------------------------------------------------------------------------
 
 
@@ -321,7 +558,7 @@ def test_nothing_is_left_but_the_history(database: str, tmp_path: Path) -> None:
         database,
         "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = "
         "c.relnamespace WHERE c.relkind IN ('r', 'v', 'm', 'p') AND n.nspname NOT IN "
-        "('pg_catalog', 'information_schema', 'shop', 'calls', 'heating') "
+        "('pg_catalog', 'information_schema', 'shop', 'calls', 'heating', 'forms') "
         "AND n.nspname NOT LIKE 'pg_toast%' ORDER BY 1, 2",
     )
     # the project runs above keep their histories: the default schema and one named

@@ -16,6 +16,8 @@ import pytest
 from conftest import ACCEPTANCE, TEMPLATE, invoke
 from test_churn_engine import as_expected_rows, read_expected
 
+from assessor.model.registry import ColumnSpec, TableSpec
+
 EXPECTED = read_expected(ACCEPTANCE / "expected-lapse8.csv")
 WINDOW = ("--from", "2015-08", "--to", "2015-12")
 ENGINE = ("--engine", "local[2]")
@@ -351,3 +353,53 @@ def test_a_project_with_spark_data_takes_its_spark_settings(tmp_path: Path) -> N
     )
     with pytest.raises(ValueError, match="the input tables are in Spark"):
         project.engine_choice("duckdb")
+
+
+# -- text values read as a file's are ---------------------------------------------------------
+
+FORMS = TableSpec(
+    "forms",
+    "写法",
+    "forms",
+    columns=(
+        ColumnSpec("n", "integer", "数", "n", required=False),
+        ColumnSpec("d", "date", "日期", "d", required=False),
+        ColumnSpec("t", "timestamp", "时间", "t", required=False),
+    ),
+)
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        (("12", "2015-08-01", "2015-08-01 09:30:00"), (12, (2015, 8, 1), (2015, 8, 1, 9, 30))),
+        # every kind of space around a value goes, as in a file (Spark's trim takes the
+        # ASCII space only)
+        (
+            ("\u300012\u3000", "\u00a02015/8/1", " 2015.8.1 9:30 "),
+            (12, (2015, 8, 1), (2015, 8, 1, 9, 30)),
+        ),
+        # the point of a fraction of a second is no date separator
+        (
+            ("1,234", "2015年8月1日", "2015-08-01 09:30:00.25"),
+            (1234, (2015, 8, 1), (2015, 8, 1, 9, 30, 0, 250000)),
+        ),
+        (("", "2015年8月1日", "2015年8月1日9:30"), (None, (2015, 8, 1), (2015, 8, 1, 9, 30))),
+    ],
+)
+def test_text_values_are_read_as_in_a_file(spark, given: tuple, expected: tuple) -> None:
+    import datetime as dt
+
+    from assessor.data.spark_tables import readings, spark_sql
+
+    spark.createDataFrame([given], "n STRING, d STRING, t STRING").createOrReplaceTempView(
+        "assessor_test_forms"
+    )
+    typed = readings(FORMS, {"n": "string", "d": "string", "t": "string"})
+    select = ", ".join(f"{r.typed} AS {r.name}" for r in typed)
+    try:
+        (row,) = spark.sql(spark_sql(f"SELECT {select} FROM assessor_test_forms AS s")).collect()
+    finally:
+        spark.catalog.dropTempView("assessor_test_forms")
+    number, day, time = expected
+    assert (row[0], row[1], row[2]) == (number, dt.date(*day), dt.datetime(*time))

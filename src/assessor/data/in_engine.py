@@ -18,6 +18,25 @@ from assessor.data.rows import quoted
 from assessor.errors import DataLocation, Diagnostic, fail, suggest
 from assessor.model.registry import TableSpec
 
+# -- the forms of a value written as text -----------------------------------------------------
+# What a CSV file's column reads (``data.rows``), as patterns of a whole (trimmed) value that
+# Spark's regular expressions (Java's) and PostgreSQL's read alike: whole numbers (also in
+# groups of three), numbers (a percentage only in a column of shares), dates as 2015-08-01,
+# 2015/8/1, 2015.8.1 or 2015年8月1日, times after such a date, months as 2026-03, 2026/3,
+# 2026年3月 or any date. Each engine's own cast reads more (Spark reads 2015-08 as a date,
+# PostgreSQL 'epoch'), so a value is matched first; each engine's readers hold only its SQL.
+WHOLE = r"^[+-]?[0-9]+$"
+GROUPED = r"^[+-]?[0-9]{1,3}(,[0-9]{3})+$"
+NUMBER = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$"
+GROUPED_NUMBER = r"^[+-]?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?$"
+PERCENT = r"^[+-]?([0-9]{1,3}(,[0-9]{3})+|[0-9]+)(\.[0-9]+)?%$"
+DAY = (
+    r"[0-9]{4}(-[0-9]{1,2}-[0-9]{1,2}|/[0-9]{1,2}/[0-9]{1,2}|\.[0-9]{1,2}\.[0-9]{1,2}"
+    r"|年[0-9]{1,2}月[0-9]{1,2}日)"
+)
+TIME = r"(\s*[T ]?\s*[0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?)?"
+MONTH = r"^[0-9]{4}([-/][0-9]{1,2}|年[0-9]{1,2}月)$"
+
 
 def parse_data_in_engine(text: str) -> Any:
     """The tables a ``--data`` value (or ``data:`` in assessor.yaml) names in an engine:

@@ -28,7 +28,18 @@ from typing import Any
 import attrs
 
 from assessor.data import rows
-from assessor.data.in_engine import TableInEngine, no_table
+from assessor.data.in_engine import (
+    DAY,
+    GROUPED,
+    GROUPED_NUMBER,
+    MONTH,
+    NUMBER,
+    PERCENT,
+    TIME,
+    WHOLE,
+    TableInEngine,
+    no_table,
+)
 from assessor.data.in_engine_check import EngineSql, Stage, check_in_place
 from assessor.data.load import LoadedTable
 from assessor.data.rows import Reading, quoted, sql_literal
@@ -39,31 +50,8 @@ _SCHEMES = ("postgres://", "postgresql://")
 DEFAULT_SCHEMA = "public"
 _DIALECT = "postgres"
 _PORT = 5432
+_DEC = "numeric(38, 9)"
 
-# Reading a value written as text, as DuckDB reads a CSV file's: only the forms a person writes
-# (a whole number as digits, a date as YYYY-MM-DD), and null for anything else, instead of
-# PostgreSQL's error (it has no TRY_CAST before version 16). In the run's temporary schema.
-_READERS = {
-    "integer": ("bigint", r"^\s*[+-]?[0-9]+\s*$", "CAST(t AS bigint)"),
-    "decimal": (
-        "numeric",
-        r"^\s*[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)\s*$",
-        "CAST(t AS numeric(38, 9))",
-    ),
-    "date": ("date", r"^\s*[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}\s*$", "CAST(btrim(t) AS date)"),
-    "timestamp": (
-        "timestamp",
-        r"^\s*[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([ T][0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?)?\s*$",
-        "CAST(btrim(t) AS timestamp)",
-    ),
-    # 2026-03, or any date: the first day of that month
-    "month": (
-        "date",
-        r"^\s*[0-9]{4}-[0-9]{1,2}(-[0-9]{1,2})?\s*$",
-        "CAST(date_trunc('month', CAST(CASE WHEN btrim(t) ~ '^[0-9]{4}-[0-9]{1,2}$' "
-        "THEN btrim(t) || '-01' ELSE btrim(t) END AS timestamp)) AS date)",
-    ),
-}
 # Source types whose every value converts exactly into a declared type; any other is read as
 # text (floats as the text a person sees, as DuckDB does). Unconstrained numeric is read as
 # it is, but checked for the 29 digits DECIMAL(38,9) holds before the point.
@@ -239,22 +227,108 @@ def _whole_digits(source: str) -> int:
 
 
 def _parsed(column: ColumnSpec, text: str) -> str:
-    """SQL reading a text value in the column's type (null when it cannot be read)."""
+    """SQL reading a text value in the column's type (null when it cannot be read). Texts
+    lose their leading and trailing spaces, as a CSV file's do.
+    """
     if column.type == "text":
         blank = rows.blank_text(text, _DIALECT)
+        trimmed = f"btrim({text}, {sql_literal(rows.SPACES)})"
         # code-point order, as DuckDB and Spark compare texts (see docs/engines.md)
-        return f'CAST(CASE WHEN {blank} THEN NULL ELSE {text} END AS text) COLLATE "C"'
-    return f"pg_temp.assessor_read_{column.type}({text})"
+        return f'CAST(CASE WHEN {blank} THEN NULL ELSE {trimmed} END AS text) COLLATE "C"'
+    reader = "share" if rows.accepts_percent(column) else column.type
+    return f"pg_temp.assessor_read_{reader}({text})"
+
+
+# -- reading text as a declared type ----------------------------------------------------------
+# The forms a CSV file's column reads are patterns shared with Spark (``data.in_engine``),
+# matched before PostgreSQL's own cast, which reads more ('epoch', 2015-08-01 BC). Each reader
+# is a function of the connection's temporary schema, returning null for a value that matches
+# no form or names no real day (2015-02-30), where the cast fails: PostgreSQL has no TRY_CAST
+# before version 16. Its SQL reads the trimmed value ``v``.
+_VALUE = "v"
+
+
+def _like(value: str, pattern: str) -> str:
+    return f"{value} ~ {sql_literal(pattern)}"
+
+
+def _integer(value: str) -> str:
+    # a cast would refuse 1,234 and read 1.0 as 1; a whole number is only digits (in groups)
+    return (
+        f"CASE WHEN {_like(value, WHOLE)} THEN CAST({value} AS bigint) "
+        f"WHEN {_like(value, GROUPED)} THEN CAST(replace({value}, ',', '') AS bigint) END"
+    )
+
+
+def _decimal(value: str, percent: bool = False) -> str:
+    """Plain numbers, numbers with thousands separators, and (``percent``: in a column of
+    shares only) percentages: 12.5% is 0.125, exactly (at 11 decimals, then multiplied by 0.01,
+    as DuckDB reads a file's).
+    """
+    cases = [
+        f"WHEN {_like(value, NUMBER)} THEN CAST({value} AS {_DEC})",
+        f"WHEN {_like(value, GROUPED_NUMBER)} THEN CAST(replace({value}, ',', '') AS {_DEC})",
+    ]
+    if percent:
+        share = f"CAST(replace(rtrim({value}, '%'), ',', '') AS numeric(38, 11)) * 0.01"
+        cases.append(f"WHEN {_like(value, PERCENT)} THEN CAST({share} AS {_DEC})")
+    return f"CASE {' '.join(cases)} END"
+
+
+# the year, month and day of a date in any style ``DAY`` matches
+_DATE_PARTS = r"^([0-9]{4})[-/.年]([0-9]{1,2})[-/.月]([0-9]{1,2})日?"
+
+
+def _as_iso(value: str) -> str:
+    """A date in any style ``DAY`` matches, as 2015-8-1, and a space; a time after it is
+    kept as it is (the point before a fraction of a second is no date's point).
+    """
+    return f"regexp_replace({value}, {sql_literal(_DATE_PARTS)}, '\\1-\\2-\\3 ')"
+
+
+def _date(value: str) -> str:
+    return f"CASE WHEN {_like(value, f'^{DAY}$')} THEN CAST({_as_iso(value)} AS date) END"
+
+
+def _timestamp(value: str) -> str:
+    # a 'T' between the date and the time, or none after 日: a space for it
+    iso = f"regexp_replace({_as_iso(value)}, '\\s*T\\s*|\\s+', ' ', 'g')"
+    return f"CASE WHEN {_like(value, f'^{DAY}{TIME}$')} THEN CAST({iso} AS timestamp) END"
+
+
+def _month(value: str) -> str:
+    """2026-03, 2026/3 or 2026年3月; or any date, for the first day of its month (truncated
+    as a time without a zone: a date alone would be truncated in the session's zone).
+    """
+    dashed = f"regexp_replace(regexp_replace({value}, '[/年]', '-', 'g'), '月', '', 'g')"
+    first = f"CAST({dashed} || '-1' AS date)"
+    start = f"CAST(date_trunc('month', CAST({_date(value)} AS timestamp)) AS date)"
+    return f"CASE WHEN {_like(value, MONTH)} THEN {first} ELSE {start} END"
+
+
+# each reader's function name (``assessor_read_NAME``), result type and SQL
+_READERS: dict[str, tuple[str, str]] = {
+    "integer": ("bigint", _integer(_VALUE)),
+    "decimal": ("numeric", _decimal(_VALUE)),
+    "share": ("numeric", _decimal(_VALUE, percent=True)),
+    "date": ("date", _date(_VALUE)),
+    "timestamp": ("timestamp", _timestamp(_VALUE)),
+    "month": ("date", _month(_VALUE)),
+}
 
 
 def install_readers(connection: Any) -> None:
-    """The functions reading text values (``_READERS``), in the connection's own schema."""
-    for kind, (result, pattern, cast) in _READERS.items():
+    """The functions reading text values (``_READERS``), in the connection's own schema. A
+    value is trimmed of ``rows.SPACES`` first; a null is null without a call (``STRICT``).
+    """
+    spaces = sql_literal(rows.SPACES)
+    for name, (result, reader) in _READERS.items():
         _query(
             connection,
-            f"CREATE OR REPLACE FUNCTION pg_temp.assessor_read_{kind}(t text) RETURNS {result} "
-            f"LANGUAGE plpgsql IMMUTABLE AS $$ BEGIN IF t ~ {sql_literal(pattern)} THEN "
-            f"RETURN {cast}; END IF; RETURN NULL; "
+            f"CREATE OR REPLACE FUNCTION pg_temp.assessor_read_{name}(t text) RETURNS {result} "
+            "LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$ "
+            f"DECLARE {_VALUE} text := btrim(t, {spaces}); "
+            f"BEGIN RETURN {reader}; "
             "EXCEPTION WHEN data_exception THEN RETURN NULL; END $$",
         )
 

@@ -98,6 +98,10 @@ _AMBIGUOUS_HINT = (
     "the day and the month cannot be told apart in 8/1/2015; write the year first, "
     "e.g. 2015-08-01 (format the column as yyyy-mm-dd in Excel before exporting)"
 )
+# The spaces DuckDB's trim removes around a value (Unicode's space separators: the ASCII
+# space, the no-break space, U+3000 the ideographic space and the typographic ones); other
+# engines trim these too.
+SPACES = " \u00a0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u202f\u205f\u3000"
 # how many bad rows a stopped run lists
 SHOWN = 10
 _REJECTS = "assessor_rejects"
@@ -151,11 +155,11 @@ def blank_text(text: str, dialect: str = "duckdb") -> str:
     space among ASCII characters; so a text that starts with any other printable ASCII
     character is not blank, and most values skip ``trim``, which copies the text.
     PostgreSQL (``dialect="postgres"``): its ``trim`` removes the ASCII space only, so a text
-    is blank when it holds no character other than a space (ASCII, no-break or ideographic).
+    is blank when it holds only ``SPACES``, the ones DuckDB's ``trim`` removes.
     Spark (``dialect="spark"``): likewise, by a Java pattern (any whitespace or Unicode space).
     """
     if dialect == "postgres":
-        return f"({text} !~ '[^[:space:]\u00a0\u3000]')"
+        return f"(btrim({text}, {sql_literal(SPACES)}) = '')"
     if dialect == "spark":
         return f"({text} RLIKE '^[\\s\\p{{Z}}]*$')"
     return f"(unicode({text}) NOT BETWEEN 33 AND 127 AND trim({text}) = '')"
@@ -534,7 +538,7 @@ def column_checks(reading: Reading) -> list[Check]:
 
 def _unreadable_checks(reading: Reading) -> list[Check]:
     """A value given but not read: E303, or E313 for a date whose day and month cannot be
-    told apart (read by DuckDB only; PostgreSQL reads ISO dates).
+    told apart (in files only: PostgreSQL and Spark give E303).
     """
     column, unreadable = reading.column, str(reading.unreadable)
     problem = (

@@ -34,7 +34,18 @@ from typing import Any
 import attrs
 
 from assessor.data import rows
-from assessor.data.in_engine import TableInEngine, no_table
+from assessor.data.in_engine import (
+    DAY,
+    GROUPED,
+    GROUPED_NUMBER,
+    MONTH,
+    NUMBER,
+    PERCENT,
+    TIME,
+    WHOLE,
+    TableInEngine,
+    no_table,
+)
 from assessor.data.in_engine_check import EngineSql, Stage, check_in_place
 from assessor.data.load import LoadedTable
 from assessor.data.rows import Reading, quoted, sql_literal
@@ -47,19 +58,9 @@ _DIALECT = "spark"
 _NAME = re.compile(r"[^\s.`]+")
 
 # -- reading text as a declared type (standard SQL; ``spark_sql`` spells it for Spark) -------
-# The forms a CSV file's column reads (``data.rows``): whole numbers (also in groups of
-# three), numbers (a percentage in a column of shares), dates as 2015-08-01, 2015/8/1,
-# 2015.8.1 or 2015年8月1日, times after such a date, months as 2026-03, 2026/3, 2026年3月 or
-# any date. Spark's own cast reads more (2015-08 as a date, a date followed by anything), so
-# each form is matched first; a value that matches none, or no real day, is null.
-_WHOLE = r"^[+-]?[0-9]+$"
-_GROUPED = r"^[+-]?[0-9]{1,3}(,[0-9]{3})+$"
-_NUMBER = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$"
-_GROUPED_NUMBER = r"^[+-]?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?$"
-_PERCENT = r"^[+-]?([0-9]{1,3}(,[0-9]{3})+|[0-9]+)(\.[0-9]+)?%$"
-_DAY = r"[0-9]{4}([-/][0-9]{1,2}[-/][0-9]{1,2}|\.[0-9]{1,2}\.[0-9]{1,2}|年[0-9]{1,2}月[0-9]{1,2}日)"
-_TIME = r"(\s*[T ]?\s*[0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?)?"
-_MONTH = r"^[0-9]{4}([-/][0-9]{1,2}|年[0-9]{1,2}月)$"
+# The forms a CSV file's column reads are patterns shared with PostgreSQL (``data.in_engine``).
+# Spark's own cast reads more (2015-08 as a date, a date followed by anything), so each form is
+# matched first; a value that matches none, or no real day, is null.
 _DEC = "DECIMAL(38,9)"
 # Spark's types whose every value converts exactly into a declared type; any other is read
 # as text (a float as the text Spark shows: 8.5, 1.0E7)
@@ -260,10 +261,12 @@ def _parsed(column: ColumnSpec, text: str) -> str:
     """SQL reading a text value in the column's type (null when it cannot be read). Texts
     lose their leading and trailing spaces, as a CSV file's do.
     """
+    # Spark's trim removes the ASCII space only; a file's values lose every kind of space
+    trimmed = f"regexp_replace({text}, '{_EDGES}', '')"
     if column.type == "text":
         blank = rows.blank_text(text, _DIALECT)
-        return f"CASE WHEN {blank} THEN NULL ELSE regexp_replace({text}, '{_EDGES}', '') END"
-    value = f"trim({text})"
+        return f"CASE WHEN {blank} THEN NULL ELSE {trimmed} END"
+    value = trimmed
     readers = {
         "integer": _integer,
         "decimal": _decimal,
@@ -284,8 +287,8 @@ def _like(value: str, pattern: str) -> str:
 def _integer(column: ColumnSpec, value: str) -> str:
     # a cast would refuse 1,234 and read 1.0; a whole number is only digits (in groups)
     return (
-        f"CASE WHEN {_like(value, _WHOLE)} THEN try_cast({value} AS BIGINT) "
-        f"WHEN {_like(value, _GROUPED)} THEN try_cast(replace({value}, ',', '') AS BIGINT) END"
+        f"CASE WHEN {_like(value, WHOLE)} THEN try_cast({value} AS BIGINT) "
+        f"WHEN {_like(value, GROUPED)} THEN try_cast(replace({value}, ',', '') AS BIGINT) END"
     )
 
 
@@ -294,30 +297,31 @@ def _decimal(column: ColumnSpec, value: str) -> str:
     percentages: 12.5% is 0.125, exactly (multiplied by 0.01 at a scale that keeps it).
     """
     cases = [
-        f"WHEN {_like(value, _NUMBER)} THEN try_cast({value} AS {_DEC})",
-        f"WHEN {_like(value, _GROUPED_NUMBER)} THEN try_cast(replace({value}, ',', '') AS {_DEC})",
+        f"WHEN {_like(value, NUMBER)} THEN try_cast({value} AS {_DEC})",
+        f"WHEN {_like(value, GROUPED_NUMBER)} THEN try_cast(replace({value}, ',', '') AS {_DEC})",
     ]
     if rows.accepts_percent(column):
         share = f"try_cast(regexp_replace({value}, '[,%]', '') AS DECIMAL(27,11)) * 0.01"
-        cases.append(f"WHEN {_like(value, _PERCENT)} THEN CAST({share} AS {_DEC})")
+        cases.append(f"WHEN {_like(value, PERCENT)} THEN CAST({share} AS {_DEC})")
     return f"CASE {' '.join(cases)} END"
 
 
 def _as_iso(value: str) -> str:
-    """A date in any style ``_DAY`` matches, as 2015-8-1 (and a time after it kept)."""
-    return f"regexp_replace(regexp_replace({value}, '[./年月]', '-'), '日', ' ')"
+    """A date in any style ``DAY`` matches, as 2015-8-1, and a time after it kept as it is
+    (the point of its fraction of a second too).
+    """
+    day = "^([0-9]{4})[-./年]([0-9]{1,2})[-./月]([0-9]{1,2})日?"
+    return f"regexp_replace({value}, '{day}', '$1-$2-$3 ')"
 
 
 def _date(column: ColumnSpec, value: str) -> str:
-    return (
-        f"CASE WHEN {_like(value, f'^{_DAY}$')} THEN try_cast(trim({_as_iso(value)}) AS DATE) END"
-    )
+    return f"CASE WHEN {_like(value, f'^{DAY}$')} THEN try_cast(trim({_as_iso(value)}) AS DATE) END"
 
 
 def _timestamp(column: ColumnSpec, value: str) -> str:
     # a 'T' between the date and the time is Spark's own; a space is written for it
     iso = f"regexp_replace(trim({_as_iso(value)}), '\\s*T\\s*|\\s+', ' ')"
-    return f"CASE WHEN {_like(value, f'^{_DAY}{_TIME}$')} THEN try_cast({iso} AS TIMESTAMP) END"
+    return f"CASE WHEN {_like(value, f'^{DAY}{TIME}$')} THEN try_cast({iso} AS TIMESTAMP) END"
 
 
 def _month(column: ColumnSpec, value: str) -> str:
@@ -325,7 +329,7 @@ def _month(column: ColumnSpec, value: str) -> str:
     dashed = f"regexp_replace(regexp_replace({value}, '[/年]', '-'), '月', '')"
     first = f"try_cast(concat({dashed}, '-1') AS DATE)"
     day = _date(column, value)
-    return f"CASE WHEN {_like(value, _MONTH)} THEN {first} ELSE trunc({day}, 'MM') END"
+    return f"CASE WHEN {_like(value, MONTH)} THEN {first} ELSE trunc({day}, 'MM') END"
 
 
 # -- checking and using the tables ------------------------------------------------------------
