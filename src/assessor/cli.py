@@ -21,6 +21,7 @@ from assessor.console import (
     EXIT_USAGE,
     EXIT_USER_ERROR,
     allowed_plugins,
+    check_scheme,
     cycle_collector_paused,
     print_diagnostics,
     project_of,
@@ -124,9 +125,7 @@ def main() -> None:
 @_reports_errors
 def check(scheme: Path, overrides: dict[str, str], sources: dict[str, str]) -> None:
     """Check a scheme: syntax, names, units and grains, every error at once."""
-    from assessor import console
-
-    console.check(scheme, overrides, sources)
+    check_scheme(scheme, overrides, sources)
 
 
 @main.command()

@@ -118,7 +118,7 @@ def read_scheme_in_project(path: Path, overrides: dict | None, sources: dict[str
     return read_scheme(path, overrides, sources, allow=allowed_plugins(project_of(path)))
 
 
-def check(scheme: Path, overrides: dict[str, str], sources: dict[str, str]) -> None:
+def check_scheme(scheme: Path, overrides: dict[str, str], sources: dict[str, str]) -> None:
     """`assessor check`: read and check a scheme, print its warnings and a line of what it
     holds; an error raises (see ``reporting``).
     """
@@ -162,6 +162,6 @@ def main() -> None:
             return
         sources: dict[str, str] = {}
         with reporting(sources):
-            check(scheme, {}, sources)
+            check_scheme(scheme, {}, sources)
     finally:
         gc.freeze()
