@@ -245,6 +245,13 @@ def test_parentheses_nested_deeper_than_the_limit(tmp_path: Path) -> None:
     assert (code, span.line, span.column) == ("E105", 2, 12 + MAX_NESTING)
 
 
+def test_parentheses_in_comments_and_labels_do_not_nest(tmp_path: Path) -> None:
+    # words, not brackets: (1) (2) … or a frowning face, far more than the limit
+    opened = "(" * (MAX_NESTING + 1)
+    labelled = CHURN.replace("store_churn =", f'store_churn "{opened}" =')
+    assert _codes(HEADER + f"# {opened}\n" + labelled + RULE + f"# {opened}\n", tmp_path) == []
+
+
 def _condition(kind: str, levels: int) -> str:
     """A rule condition exactly ``levels`` deep: the comparison is one level."""
     inner = levels - 1

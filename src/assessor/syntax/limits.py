@@ -16,7 +16,8 @@ MAX_NESTING = 64
 # expressions recursively, a few Python frames per level; this keeps them far from Python's
 # recursion limit, and no real scheme comes near it.
 MAX_EXPRESSION_DEPTH = 50  # enforced by `syntax.parser` on the parse tree
-_PARENTHESIS = re.compile(r"[()]")
+# a parenthesis, or a label or comment, whose parentheses are words and do not nest
+_PARENTHESIS = re.compile(r'[()]|"(?:[^"\\\n]|\\.)*"|#[^\n]*')
 
 
 def check_text(text: str, file: str) -> None:
@@ -45,7 +46,10 @@ def _check_parentheses(text: str, file: str) -> None:
     """E105 where parentheses are first nested more than `MAX_NESTING` deep."""
     depth = 0
     for match in _PARENTHESIS.finditer(text):
-        depth += 1 if match.group() == "(" else -1
+        kind = match.group()
+        if kind not in ("(", ")"):
+            continue
+        depth += 1 if kind == "(" else -1
         if depth > MAX_NESTING:
             offset = match.start()
             line = text.count("\n", 0, offset) + 1
