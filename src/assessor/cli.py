@@ -186,7 +186,6 @@ def check(scheme: Path, overrides: dict[str, str], sources: dict[str, str]) -> N
 )
 @_engine_option
 @_reports_errors
-@cycle_collector_paused()
 def run(
     scheme: Path | None,
     data: Path | None,
@@ -205,16 +204,33 @@ def run(
 
     In a project folder (assessor init), `assessor run --period 2026-10` needs nothing else.
     """
-    from assessor.session import assess, period_warnings, read_scheme, write_outputs
-
     if period is not None:
         if first or last:
             raise click.UsageError("give --period, or --from and --to, not both")
         first = last = period
     project, settings = _settings(scheme, data, lang, overrides, engine)
-    loaded = read_scheme(
-        settings.scheme, settings.overrides, sources, allow=allowed_plugins(project)
-    )
+    with _collector_paused_on(settings.engine):
+        _run(project, settings, first, last, out, rejects, formats, sources)
+
+
+def _collector_paused_on(engine) -> contextlib.AbstractContextManager:
+    """A run on DuckDB pauses the cycle collector (``console.cycle_collector_paused``). A
+    run on Spark keeps it: with it paused, a run that started its own Spark hung at 1M visits
+    waiting for the JVM (Py4J releases its Java objects when Python collects them).
+    """
+    from assessor.engine.backends import DUCKDB
+
+    if engine is None or engine.kind == DUCKDB:
+        return cycle_collector_paused()
+    return contextlib.nullcontext()
+
+
+def _run(project, settings, first, last, out, rejects, formats, sources) -> None:
+    """`run` once its settings are known: read, check, assess, write and report."""
+    from assessor.session import assess, period_warnings, read_scheme, write_outputs
+
+    allow = allowed_plugins(project)
+    loaded = read_scheme(settings.scheme, settings.overrides, sources, allow=allow)
     print_diagnostics(loaded.warnings, sources)
     if project is not None:
         project.check_renames(loaded.scheme.tables)
