@@ -15,7 +15,6 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 EXIT_OK = 0
 EXIT_USER_ERROR = 1
@@ -133,7 +132,7 @@ def check_scheme(scheme: Path, overrides: dict[str, str], sources: dict[str, str
     )
 
 
-def plain_check(arguments: list[str]) -> Any:
+def plain_check(arguments: list[str]) -> Path | None:
     """The scheme of ``check FILE`` written with nothing else (no option, an existing file),
     which runs without the argument parser; None for any other command line.
     """

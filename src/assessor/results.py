@@ -183,8 +183,9 @@ def _fraction(num: Any, den: Any) -> Fraction | None:
     return Fraction(int(num), int(den))
 
 
-# many outcomes show the same exact value: formatted once, from the engine's numerator and
-# denominator (building and hashing a Fraction per value cost more than the formatting)
+# many outcomes show the same value (a store's rate beside each of its groups): formatted
+# once, from the engine's numerator and denominator (building and hashing a Fraction per
+# value cost more than the formatting)
 @functools.lru_cache(maxsize=4096)
 def _shown(num: Any, den: Any, unit: Unit) -> str:
     return format_value(_fraction(num, den), unit)
@@ -194,8 +195,6 @@ def _unit(expr: m.Expr | None) -> Unit:
     return expr.unit if expr is not None else Unit.NUMBER
 
 
-# many outcomes show the same value (a store's rate beside each of its groups)
-@functools.lru_cache(maxsize=4096)
 def format_value(value: Fraction | None, unit: Unit) -> str:
     """Rates in percent with 4 decimals, other values to 4 decimals (whole numbers as they
     are), rounded half-up; '' when n/a.
@@ -424,12 +423,12 @@ class _Explainer:
         item, name = self.item_heading(row)
         if row["status"] == "n/a":
             return f"{name}: {self.words['item_na']}"
-        value = _fraction(row["value_num"], row["value_den"])
         unit = self.value_unit(row)
-        shown = format_value(value, unit) + ("%" if unit == Unit.RATIO else "")
+        shown = _shown(row["value_num"], row["value_den"], unit)
+        shown += "%" if unit == Unit.RATIO else ""
         method = item.method if item else ""
         return f"{name} " + self.words["scored"].format(
-            value=shown if value is not None else "n/a", points=self.points(row), method=method
+            value=shown if row["value_den"] else "n/a", points=self.points(row), method=method
         )
 
     def explain_rubric(self, row: Mapping[str, Any], amount: Decimal) -> str:
@@ -479,10 +478,8 @@ class _Explainer:
             return words["no_bonus"].format(row["item"])
         if row["grade"]:
             return words["by_grade"].format(grade=row["grade"], paid=_paid(amount, words))
-        value = _fraction(row["value_num"], row["value_den"])
-        return words["bonus"].format(
-            value=format_value(value, Unit.MONEY), paid=_paid(amount, words)
-        )
+        value = _shown(row["value_num"], row["value_den"], Unit.MONEY)
+        return words["bonus"].format(value=value, paid=_paid(amount, words))
 
     def explain_limit(self, row: Mapping[str, Any], amount: Decimal) -> str:
         return self.words["limit"].format(format_amount(amount))

@@ -29,6 +29,7 @@ import attrs
 
 from assessor.data import rows
 from assessor.data.in_engine import (
+    DATE_PARTS,
     DAY,
     GROUPED,
     GROUPED_NUMBER,
@@ -275,15 +276,11 @@ def _decimal(value: str, percent: bool = False) -> str:
     return f"CASE {' '.join(cases)} END"
 
 
-# the year, month and day of a date in any style ``DAY`` matches
-_DATE_PARTS = r"^([0-9]{4})[-/.年]([0-9]{1,2})[-/.月]([0-9]{1,2})日?"
-
-
 def _as_iso(value: str) -> str:
     """A date in any style ``DAY`` matches, as 2015-8-1, and a space; a time after it is
     kept as it is (the point before a fraction of a second is no date's point).
     """
-    return f"regexp_replace({value}, {sql_literal(_DATE_PARTS)}, '\\1-\\2-\\3 ')"
+    return f"regexp_replace({value}, {sql_literal(DATE_PARTS)}, '\\1-\\2-\\3 ')"
 
 
 def _date(value: str) -> str:

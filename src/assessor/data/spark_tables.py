@@ -35,6 +35,7 @@ import attrs
 
 from assessor.data import rows
 from assessor.data.in_engine import (
+    DATE_PARTS,
     DAY,
     GROUPED,
     GROUPED_NUMBER,
@@ -310,8 +311,7 @@ def _as_iso(value: str) -> str:
     """A date in any style ``DAY`` matches, as 2015-8-1, and a time after it kept as it is
     (the point of its fraction of a second too).
     """
-    day = "^([0-9]{4})[-./年]([0-9]{1,2})[-./月]([0-9]{1,2})日?"
-    return f"regexp_replace({value}, '{day}', '$1-$2-$3 ')"
+    return f"regexp_replace({value}, {sql_literal(DATE_PARTS)}, '$1-$2-$3 ')"
 
 
 def _date(column: ColumnSpec, value: str) -> str:
